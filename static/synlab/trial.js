@@ -1,0 +1,95 @@
+// One forced-choice trial: play the clip, count plays, wait for the end when required,
+// choose with the mouse or the number keys, confirm with Enter. No framework, no build step.
+(function () {
+  "use strict";
+  var form = document.getElementById("trial-form");
+  if (!form) { return; }
+  var requireListen = form.dataset.requireListen === "true";
+  var trialType = form.dataset.trialType;
+  var status = document.getElementById("listen-status");
+  var submit = document.getElementById("submit-answer");
+  var radios = Array.prototype.slice.call(form.querySelectorAll('input[name="choice"]'));
+  var clips = Array.prototype.slice.call(form.querySelectorAll("audio.clip"));
+  var heard = {};
+  var plays = 0;
+  var readySince = null;
+  var sent = false;
+
+  function mustHear() {
+    // Audio prompt: the prompt clip. Image prompt: every option clip.
+    return trialType === "audio_to_image" ? clips.slice(0, 1) : clips;
+  }
+  function allHeard() {
+    return mustHear().every(function (clip) { return heard[clip.id]; });
+  }
+  function canAnswer() { return !requireListen || allHeard(); }
+  function say(text) { status.textContent = text; }
+
+  function refresh() {
+    var open = canAnswer();
+    submit.disabled = !open || sent;
+    submit.setAttribute("aria-disabled", String(submit.disabled));
+    if (open && readySince === null) { readySince = performance.now(); }
+  }
+
+  function play(clip) {
+    clips.forEach(function (other) { if (other !== clip) { other.pause(); } });
+    clip.currentTime = 0;
+    plays += 1;
+    var attempt = clip.play();
+    if (attempt && attempt.catch) {
+      attempt.catch(function () { say("The clip could not start. Press the play button again."); });
+    }
+  }
+
+  clips.forEach(function (clip) {
+    clip.addEventListener("ended", function () {
+      heard[clip.id] = true;
+      say(allHeard() ? "Clip finished. Choose an option with the number keys, then press Enter."
+                     : "Clip finished. Play the other clips too.");
+      refresh();
+    });
+  });
+
+  Array.prototype.forEach.call(form.querySelectorAll("button.play"), function (button) {
+    button.addEventListener("click", function () { play(document.getElementById(button.dataset.audio)); });
+  });
+
+  function choose(index) {
+    if (index < 0 || index >= radios.length) { return; }
+    radios[index].checked = true;
+    radios[index].focus();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) { return; }
+    var key = event.key;
+    if (key === "p" || key === "P") {
+      event.preventDefault();
+      if (clips.length) { play(clips[0]); }
+    } else if (/^[1-6]$/.test(key)) {
+      event.preventDefault();
+      choose(parseInt(key, 10) - 1);
+    } else if (key === "Enter" && event.target.tagName !== "BUTTON") {
+      event.preventDefault();
+      form.requestSubmit ? form.requestSubmit(submit) : form.submit();
+    }
+  });
+
+  form.addEventListener("submit", function (event) {
+    var chosen = radios.some(function (radio) { return radio.checked; });
+    if (sent) { event.preventDefault(); return; }
+    if (!canAnswer()) { event.preventDefault(); say("Please play the clip to the end first."); return; }
+    if (!chosen) { event.preventDefault(); say("Please choose an option first (number keys 1 to " + radios.length + ")."); return; }
+    sent = true;
+    form.elements.rt_ms.value = String(Math.round(performance.now() - (readySince || 0)));
+    form.elements.plays.value = String(plays);
+    form.elements.heard_to_end.value = allHeard() ? "true" : "";
+    form.elements.client_sent_at.value = new Date().toISOString();
+    refresh();
+  });
+
+  // A page shown again from the back-forward cache must not resubmit a stale answer.
+  window.addEventListener("pageshow", function (event) { if (event.persisted) { window.location.reload(); } });
+  refresh();
+}());

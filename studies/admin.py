@@ -1,0 +1,336 @@
+"""Researcher admin: declarative lists plus actions that call services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from studies import exports, selectors, services
+from studies.designs import DesignError, design_for, kind_choices
+from studies.errors import ServiceError
+from studies.models import (
+    GenerationJob,
+    Participant,
+    Phase,
+    Response,
+    Stimulus,
+    Study,
+    Trial,
+    TrialOption,
+)
+
+
+class StudyAddForm(forms.ModelForm):
+    kind = forms.ChoiceField(choices=kind_choices)
+
+    class Meta:
+        model = Study
+        fields = [
+            "name",
+            "kind",
+            "design_params",
+            "seed",
+            "raters_per_trial",
+            "require_full_listen",
+            "source_upload",
+            "consent_text",
+            "instructions",
+            "completion_url",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if not kind:
+            return cleaned
+        try:
+            design_for(kind).Params.from_dict(cleaned.get("design_params") or {})
+        except DesignError as error:
+            self.add_error("design_params", error.problems)
+        upload = cleaned.get("source_upload")
+        if upload:
+            try:
+                services.check_upload_structure(kind=kind, upload=upload)
+            except ServiceError as error:
+                self.add_error("source_upload", error.problems)
+        return cleaned
+
+
+class JobInline(admin.TabularInline):
+    model = GenerationJob
+    extra = 0
+    can_delete = False
+    fields = ["status", "attempts", "progress", "message", "problems", "created_at", "finished_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Study)
+class StudyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "status", "started", "completed", "created_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["name"]
+    actions = ["generate", "publish", "close", "export_csv", "export_json"]
+    inlines = [JobInline]
+    readonly_fields = [
+        "kind",
+        "status",
+        "design_params",
+        "seed",
+        "source_upload",
+        "participant_link",
+        "build_problems_list",
+        "progress_table",
+        "completion_code",
+        "researcher_tools",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "kind", "status", "participant_link", "researcher_tools"]}),
+        (
+            "Design",
+            {
+                "fields": [
+                    "design_params",
+                    "seed",
+                    "raters_per_trial",
+                    "require_full_listen",
+                    "source_upload",
+                    "build_problems_list",
+                ]
+            },
+        ),
+        (
+            "Participant texts",
+            {"fields": ["consent_text", "instructions", "completion_code", "completion_url"]},
+        ),
+        ("Progress", {"fields": ["progress_table"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_started=Count(
+                    "participants", filter=Q(participants__is_preview=False), distinct=True
+                ),
+                n_completed=Count(
+                    "participants",
+                    filter=Q(
+                        participants__is_preview=False, participants__stage=Participant.Stage.DONE
+                    ),
+                    distinct=True,
+                ),
+            )
+        )
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = StudyAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": StudyAddForm.Meta.fields})]
+        return self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        created = services.study_create(
+            name=data["name"],
+            kind=data["kind"],
+            design_params=data.get("design_params") or {},
+            seed=data.get("seed") or 0,
+            raters_per_trial=data.get("raters_per_trial") or 20,
+            require_full_listen=data.get("require_full_listen", True),
+            upload=data.get("source_upload"),
+            created_by=request.user,
+        )
+        Study.objects.filter(pk=created.pk).update(
+            consent_text=data.get("consent_text", ""),
+            instructions=data.get("instructions", ""),
+            completion_url=data.get("completion_url", ""),
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    def get_urls(self):
+        extra = [
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_as_participant),
+                name="studies_study_preview",
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def preview_as_participant(self, request, pk):
+        study = get_object_or_404(Study, pk=pk)
+        if study.status not in (Study.Status.READY, Study.Status.LIVE):
+            messages.error(request, "Generate the study before previewing it.")
+            return redirect("admin:studies_study_change", pk)
+        participant = services.participant_enroll(
+            study=study, is_preview=True, label="researcher preview"
+        )
+        return redirect("participant-page", token=participant.token)
+
+    @admin.display(description="Started")
+    def started(self, study):
+        return study.n_started
+
+    @admin.display(description="Completed")
+    def completed(self, study):
+        return study.n_completed
+
+    @admin.display(description="Participant link")
+    def participant_link(self, study):
+        if study.status != Study.Status.LIVE:
+            return "Publish the study to open its link."
+        url = reverse("study-entry", args=[study.slug])
+        return format_html(
+            '<a href="{}">{}</a> (for Prolific append '
+            "?PROLIFIC_PID=...&amp;STUDY_ID=...&amp;SESSION_ID=...)",
+            url,
+            url,
+        )
+
+    @admin.display(description="Tools")
+    def researcher_tools(self, study):
+        preview = reverse("admin:studies_study_preview", args=[study.pk])
+        csv_url = reverse("study-responses-export", args=[study.pk, "csv"])
+        json_url = reverse("study-responses-export", args=[study.pk, "json"])
+        return format_html(
+            '<a class="button" href="{}">Preview as participant</a> '
+            '<a class="button" href="{}">Answers CSV</a> '
+            '<a class="button" href="{}">Answers JSON</a>',
+            preview,
+            csv_url,
+            json_url,
+        )
+
+    @admin.display(description="Build problems")
+    def build_problems_list(self, study):
+        if not study.build_problems:
+            return "None"
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((p,) for p in study.build_problems))
+        )
+
+    @admin.display(description="Progress")
+    def progress_table(self, study):
+        progress = selectors.study_progress(study)
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td></tr>",
+            ((order + 1, n) for order, n in progress.answers_per_trial.items()),
+        )
+        return format_html(
+            "<p>{} started, {} completed, {} answers (researcher previews excluded).</p>"
+            "<table><thead><tr><th>Trial</th><th>Answers</th></tr></thead><tbody>{}</tbody></table>",
+            progress.started,
+            progress.completed,
+            progress.answers,
+            rows,
+        )
+
+    def run_on_each(self, request, queryset, service, done: str):
+        for study in queryset:
+            try:
+                service(study=study)
+                self.message_user(request, f"{study}: {done}.", messages.SUCCESS)
+            except ServiceError as error:
+                self.message_user(request, f"{study}: {error.message}", messages.ERROR)
+
+    @admin.action(description="Generate stimuli and trials")
+    def generate(self, request, queryset):
+        self.run_on_each(request, queryset, services.study_generate, "generation queued")
+
+    @admin.action(description="Publish (open the participant link)")
+    def publish(self, request, queryset):
+        self.run_on_each(request, queryset, services.study_publish, "published")
+
+    @admin.action(description="Close")
+    def close(self, request, queryset):
+        self.run_on_each(request, queryset, services.study_close, "closed")
+
+    @admin.action(description="Export answers (CSV)")
+    def export_csv(self, request, queryset):
+        return exports.download_response(queryset.first(), "csv")
+
+    @admin.action(description="Export answers (JSON)")
+    def export_json(self, request, queryset):
+        return exports.download_response(queryset.first(), "json")
+
+
+@admin.register(Stimulus)
+class StimulusAdmin(admin.ModelAdmin):
+    list_display = ["key", "kind", "class_label", "study", "duration_s", "sha256"]
+    list_filter = ["kind", "study"]
+    search_fields = ["key", "sha256"]
+    readonly_fields = [f.name for f in Stimulus._meta.fields]
+
+
+class OptionInline(admin.TabularInline):
+    model = TrialOption
+    extra = 0
+    readonly_fields = ["stimulus", "order", "is_correct", "identity"]
+    can_delete = False
+
+
+@admin.register(Trial)
+class TrialAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "trial_type", "class_label", "condition", "is_catch"]
+    list_filter = ["phase__study", "phase__kind"]
+    inlines = [OptionInline]
+    readonly_fields = ["phase", "order", "trial_type", "prompt", "public_id"]
+
+
+@admin.register(Participant)
+class ParticipantAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "study",
+        "stage",
+        "next_index",
+        "musical_level",
+        "is_preview",
+        "consented_at",
+        "completed_at",
+    ]
+    list_filter = ["study", "stage", "is_preview", "musical_level"]
+    search_fields = ["prolific_pid", "label"]
+    exclude = ["token"]
+    readonly_fields = ["trial_order", "option_orders"]
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = [
+        "participant",
+        "trial",
+        "position",
+        "is_correct",
+        "rt_ms",
+        "plays",
+        "heard_to_end",
+        "received_at",
+    ]
+    list_filter = ["participant__study", "is_correct"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(Phase)
+admin.site.site_header = "Synlab"
+admin.site.site_title = "Synlab admin"

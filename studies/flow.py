@@ -1,0 +1,46 @@
+"""The participant's page sequence, declared in one place.
+
+consent (before enrolment, at the study link) -> demographics -> instructions -> preview ->
+test trials -> done (debrief with completion code). A participant's current stage is stored, so
+a reload or the back button always lands on the page they are at, never an earlier one.
+"""
+
+from studies import selectors
+from studies.models import Participant
+
+Stage = Participant.Stage
+
+SEQUENCE: tuple[str, ...] = (
+    Stage.DEMOGRAPHICS,
+    Stage.INSTRUCTIONS,
+    Stage.PREVIEW,
+    Stage.TEST,
+    Stage.DONE,
+)
+
+
+def stage_applies(participant: Participant, stage: str) -> bool:
+    if stage == Stage.PREVIEW:
+        return selectors.study_has_preview(participant.study)
+    if stage == Stage.TEST:
+        return bool(participant.trial_order)
+    return True
+
+
+def stage_after(participant: Participant, stage: str) -> str:
+    for candidate in SEQUENCE[SEQUENCE.index(stage) + 1 :]:
+        if stage_applies(participant, candidate):
+            return candidate
+    return Stage.DONE
+
+
+def progress_fraction(participant: Participant) -> float:
+    """Share of the study done, for the progress bar: trials dominate the estimate."""
+    pages_before_test = SEQUENCE.index(Stage.TEST)
+    total = pages_before_test + len(participant.trial_order)
+    if participant.stage == Stage.DONE:
+        return 1.0
+    position = SEQUENCE.index(participant.stage)
+    if participant.stage == Stage.TEST:
+        position += participant.next_index
+    return min(position / max(total, 1), 1.0)

@@ -1,0 +1,100 @@
+"""Checks that uploaded media really are what they claim, and measures them."""
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+}
+AUDIO_TYPES = {
+    ".wav": "audio/wav",
+    ".ogg": "audio/ogg",
+    ".mp3": "audio/mpeg",
+    ".flac": "audio/flac",
+}
+MIDI_TYPES = {".mid": "audio/midi", ".midi": "audio/midi"}
+
+
+class MediaError(ValueError):
+    """A file that cannot be used as a stimulus; the message says why."""
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    kind: str
+    extension: str
+    content_type: str
+    sha256: str
+    size_bytes: int
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def extension_of(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot >= 0 else ""
+
+
+def probe_image(data: bytes, *, name: str) -> MediaInfo:
+    from PIL import Image, UnidentifiedImageError
+
+    extension = extension_of(name)
+    if extension not in IMAGE_TYPES:
+        raise MediaError(f"{name}: unsupported image type {extension or '(none)'}")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise MediaError(f"{name}: not a readable image ({error})") from error
+    return MediaInfo(
+        kind="image",
+        extension=extension,
+        content_type=IMAGE_TYPES[extension],
+        sha256=sha256_of(data),
+        size_bytes=len(data),
+        width=width,
+        height=height,
+    )
+
+
+def probe_audio(data: bytes, *, name: str) -> MediaInfo:
+    import soundfile
+
+    extension = extension_of(name)
+    if extension not in AUDIO_TYPES:
+        raise MediaError(f"{name}: unsupported audio type {extension or '(none)'}")
+    try:
+        samples, sample_rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:
+        raise MediaError(f"{name}: not a readable audio file ({error})") from error
+    if len(samples) == 0:
+        raise MediaError(f"{name}: the audio file is empty")
+    return MediaInfo(
+        kind="audio",
+        extension=extension,
+        content_type=AUDIO_TYPES[extension],
+        sha256=sha256_of(data),
+        size_bytes=len(data),
+        duration_s=round(len(samples) / sample_rate, 3),
+    )
+
+
+def probe_media(data: bytes, *, name: str) -> MediaInfo:
+    extension = extension_of(name)
+    if extension in IMAGE_TYPES:
+        return probe_image(data, name=name)
+    if extension in AUDIO_TYPES:
+        return probe_audio(data, name=name)
+    raise MediaError(f"{name}: unsupported file type {extension or '(none)'}")

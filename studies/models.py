@@ -1,0 +1,253 @@
+"""The experiment domain. Correct answers and stimulus identities stay on the server."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def new_slug() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def new_completion_code() -> str:
+    return secrets.token_hex(4).upper()
+
+
+def upload_path(instance: "Study", filename: str) -> str:
+    return f"uploads/{instance.uuid}/{uuid.uuid4().hex}.zip"
+
+
+def stimulus_path(instance: "Stimulus", filename: str) -> str:
+    # Opaque on purpose: the name tells a participant nothing about class or correctness.
+    return f"studies/{instance.study.uuid}/stimuli/{instance.sha256}{instance.extension}"
+
+
+class Study(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        GENERATING = "generating", "Generating"
+        READY = "ready", "Ready"
+        LIVE = "live", "Live"
+        CLOSED = "closed", "Closed"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.CharField(max_length=32, unique=True, default=new_slug, editable=False)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    design_params = models.JSONField(default=dict, blank=True)
+    seed = models.PositiveIntegerField(default=0)
+    raters_per_trial = models.PositiveIntegerField(default=20)
+    require_full_listen = models.BooleanField(
+        default=True, help_text="Participants must hear the whole clip before they can answer."
+    )
+    consent_text = models.TextField(blank=True)
+    instructions = models.TextField(blank=True)
+    completion_code = models.CharField(max_length=32, default=new_completion_code)
+    completion_url = models.URLField(blank=True, help_text="e.g. the Prolific completion link")
+    source_upload = models.FileField(upload_to=upload_path, blank=True)
+    build_problems = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "studies"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Phase(models.Model):
+    class Kind(models.TextChoices):
+        PREVIEW = "preview", "Preview"
+        TEST = "test", "Test"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="phases")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    order = models.PositiveIntegerField()
+    title = models.CharField(max_length=200, blank=True)
+    instructions = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["study", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "order"], name="phase_order_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study} / {self.kind}"
+
+
+class Stimulus(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        AUDIO = "audio", "Audio"
+        MIDI = "midi", "MIDI"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="stimuli")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    key = models.CharField(max_length=255, help_text="Name in the researcher's set (never shown)")
+    file = models.FileField(upload_to=stimulus_path, max_length=300)
+    extension = models.CharField(max_length=8)
+    content_type = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    duration_s = models.FloatField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    class_label = models.CharField(max_length=128, blank=True)
+    description = models.CharField(max_length=500, blank=True, help_text="Alt text for images")
+    provenance = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "stimuli"
+        constraints = [
+            models.UniqueConstraint(fields=["study", "key"], name="stimulus_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+class Trial(models.Model):
+    class Type(models.TextChoices):
+        AUDIO_TO_IMAGE = "audio_to_image", "Audio prompt, image options"
+        IMAGE_TO_AUDIO = "image_to_audio", "Image prompt, audio options"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="trials")
+    order = models.PositiveIntegerField()
+    trial_type = models.CharField(max_length=32, choices=Type.choices)
+    prompt = models.ForeignKey(Stimulus, on_delete=models.PROTECT, related_name="prompt_of")
+    condition = models.CharField(max_length=64, blank=True, default="main")
+    class_label = models.CharField(max_length=128, blank=True)
+    is_catch = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["phase", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["phase", "order"], name="trial_order_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phase} #{self.order}"
+
+
+class TrialOption(models.Model):
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="options")
+    stimulus = models.ForeignKey(Stimulus, on_delete=models.PROTECT, related_name="option_of")
+    order = models.PositiveIntegerField(
+        help_text="Canonical order; screen order is per participant"
+    )
+    is_correct = models.BooleanField(default=False)
+    identity = models.CharField(max_length=255, help_text="Category for agreement statistics")
+
+    class Meta:
+        ordering = ["trial", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "order"], name="option_order_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trial} option {self.order}"
+
+
+class Participant(models.Model):
+    class Stage(models.TextChoices):
+        DEMOGRAPHICS = "demographics", "Demographics"
+        INSTRUCTIONS = "instructions", "Instructions"
+        PREVIEW = "preview", "Preview"
+        TEST = "test", "Test"
+        DONE = "done", "Done"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="participants")
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    label = models.CharField(max_length=100, blank=True, help_text="Lab label for generic links")
+    prolific_pid = models.CharField(max_length=64, blank=True)
+    prolific_study_id = models.CharField(max_length=64, blank=True)
+    prolific_session_id = models.CharField(max_length=64, blank=True)
+    is_preview = models.BooleanField(default=False, help_text="A researcher previewing; no data")
+    gender = models.CharField(max_length=32, blank=True)
+    age_band = models.CharField(max_length=16, blank=True)
+    musical_level = models.CharField(max_length=16, blank=True)
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.DEMOGRAPHICS)
+    trial_order = models.JSONField(default=list, help_text="Assigned test trial ids, in order")
+    option_orders = models.JSONField(default=dict, help_text="trial id -> option ids on screen")
+    next_index = models.PositiveIntegerField(default=0)
+    user_agent = models.CharField(max_length=400, blank=True)
+    consented_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "prolific_pid"],
+                condition=~Q(prolific_pid=""),
+                name="one_participation_per_prolific_pid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or self.prolific_pid or f"participant {self.pk}"
+
+
+class Response(models.Model):
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="responses")
+    trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="responses")
+    chosen = models.ForeignKey(TrialOption, on_delete=models.PROTECT, related_name="+")
+    is_correct = models.BooleanField()
+    position = models.PositiveSmallIntegerField(help_text="Screen position chosen (0 = first)")
+    sequence = models.PositiveIntegerField(
+        help_text="Index of the trial in this participant's list"
+    )
+    rt_ms = models.FloatField(null=True, blank=True)
+    plays = models.PositiveSmallIntegerField(default=0)
+    heard_to_end = models.BooleanField(default=False)
+    client_sent_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "trial"], name="one_response_per_trial"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} / {self.trial}: option {self.position + 1}"
+
+
+class GenerationJob(models.Model):
+    """A background job that builds a study's stimuli and trials (claimed by one worker)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="jobs")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    progress = models.FloatField(default=0.0)
+    message = models.TextField(blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"job {self.pk} for {self.study}: {self.status}"

@@ -1,0 +1,167 @@
+"""Reads. Views, APIs and exports get their data from functions here."""
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.http import Http404
+
+from studies.models import Participant, Phase, Response, Stimulus, Study, Trial, TrialOption
+
+
+def participant_by_token(token: str) -> Participant:
+    participant = Participant.objects.select_related("study").filter(token=token).first()
+    if participant is None:
+        raise Http404("We could not find your session.")
+    return participant
+
+
+def study_by_slug(slug: str) -> Study:
+    study = Study.objects.filter(slug=slug).first()
+    if study is None:
+        raise Http404("We could not find this study.")
+    return study
+
+
+@dataclass(frozen=True)
+class ScreenTrial:
+    """A trial as one participant sees it: options in their screen order."""
+
+    trial: Trial
+    options: list[TrialOption]
+    index: int
+    total: int
+
+
+def trial_for_participant(participant: Participant, index: int) -> ScreenTrial | None:
+    if index >= len(participant.trial_order):
+        return None
+    trial_id = participant.trial_order[index]
+    trial = Trial.objects.select_related("prompt").get(pk=trial_id)
+    options = {o.pk: o for o in trial.options.select_related("stimulus")}
+    ordered = [options[pk] for pk in participant.option_orders[str(trial_id)]]
+    return ScreenTrial(
+        trial=trial, options=ordered, index=index, total=len(participant.trial_order)
+    )
+
+
+def trial_next_for_participant(participant: Participant) -> ScreenTrial | None:
+    return trial_for_participant(participant, participant.next_index)
+
+
+def preview_trials_for_study(study: Study) -> list[Trial]:
+    return list(
+        Trial.objects.filter(phase__study=study, phase__kind=Phase.Kind.PREVIEW)
+        .select_related("prompt")
+        .prefetch_related("options__stimulus")
+        .order_by("phase__order", "order")
+    )
+
+
+def study_has_preview(study: Study) -> bool:
+    return Trial.objects.filter(phase__study=study, phase__kind=Phase.Kind.PREVIEW).exists()
+
+
+def stimulus_for_participant(participant: Participant, stimulus_id: int) -> Stimulus | None:
+    """Only stimuli of the participant's own study are ever served to them."""
+    return Stimulus.objects.filter(pk=stimulus_id, study_id=participant.study_id).first()
+
+
+@dataclass(frozen=True)
+class StudyProgress:
+    started: int
+    completed: int
+    answers: int
+    answers_per_trial: dict[int, int]
+
+
+def study_progress(study: Study) -> StudyProgress:
+    counts = Participant.objects.filter(study=study, is_preview=False).aggregate(
+        started=Count("pk"), completed=Count("pk", filter=Q(stage=Participant.Stage.DONE))
+    )
+    per_trial = Counter(
+        dict(
+            Response.objects.filter(participant__study=study, participant__is_preview=False)
+            .values_list("trial__order")
+            .annotate(n=Count("pk"))
+            .values_list("trial__order", "n")
+        )
+    )
+    return StudyProgress(
+        started=counts["started"],
+        completed=counts["completed"],
+        answers=sum(per_trial.values()),
+        answers_per_trial=dict(sorted(per_trial.items())),
+    )
+
+
+RESPONSE_COLUMNS = (
+    "participant",
+    "trial",
+    "item",
+    "condition",
+    "class",
+    "n_options",
+    "chosen",
+    "correct",
+    "is_correct",
+    "position",
+    "sequence",
+    "rt_ms",
+    "plays",
+    "heard_to_end",
+    "is_catch",
+    "gender",
+    "age_band",
+    "musical_level",
+    "prolific_pid",
+    "client_sent_at",
+    "received_at",
+)
+
+
+def response_table_for_study(study: Study, *, include_previews: bool = False) -> list[dict]:
+    """One row per answer, in the documented analysis table format (see docs/analysis.md)."""
+    responses = (
+        Response.objects.filter(participant__study=study)
+        .select_related("participant", "trial__prompt", "chosen")
+        .order_by("participant_id", "sequence")
+    )
+    if not include_previews:
+        responses = responses.filter(participant__is_preview=False)
+    correct_identity = dict(
+        TrialOption.objects.filter(trial__phase__study=study, is_correct=True).values_list(
+            "trial_id", "identity"
+        )
+    )
+    n_options = dict(
+        Trial.objects.filter(phase__study=study).annotate(n=Count("options")).values_list("pk", "n")
+    )
+    return [response_row(r, correct_identity, n_options) for r in responses]
+
+
+def response_row(response: Response, correct_identity: dict, n_options: dict) -> dict:
+    participant, trial = response.participant, response.trial
+    return {
+        "participant": f"P{participant.pk}",
+        "trial": trial.order,
+        "item": trial.prompt.key,
+        "condition": trial.condition,
+        "class": trial.class_label,
+        "n_options": n_options[trial.pk],
+        "chosen": response.chosen.identity,
+        "correct": correct_identity.get(trial.pk, ""),
+        "is_correct": response.is_correct,
+        "position": response.position,
+        "sequence": response.sequence,
+        "rt_ms": response.rt_ms,
+        "plays": response.plays,
+        "heard_to_end": response.heard_to_end,
+        "is_catch": trial.is_catch,
+        "gender": participant.gender,
+        "age_band": participant.age_band,
+        "musical_level": participant.musical_level,
+        "prolific_pid": participant.prolific_pid,
+        "client_sent_at": response.client_sent_at.isoformat() if response.client_sent_at else "",
+        "received_at": response.received_at.isoformat(),
+    }

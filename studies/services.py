@@ -1,0 +1,331 @@
+"""Writes. Every change to the experiment domain goes through a function here."""
+
+import logging
+import random
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from studies.designs import DesignError, design_for
+from studies.errors import Conflict, InvalidInput, NotAllowed
+from studies.models import GenerationJob, Participant, Phase, Response, Study, Trial
+
+logger = logging.getLogger(__name__)
+
+GENDERS = ("female", "male", "non_binary", "other", "prefer_not_to_say")
+AGE_BANDS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+", "prefer_not_to_say")
+MUSICAL_LEVELS = ("amateur", "intermediate", "professional")
+
+
+def study_create(
+    *,
+    name: str,
+    kind: str,
+    design_params: dict | None = None,
+    seed: int = 0,
+    raters_per_trial: int = 20,
+    require_full_listen: bool = True,
+    upload: File | None = None,
+    created_by=None,
+) -> Study:
+    design = design_for(kind)
+    try:
+        params = design.Params.from_dict(design_params or {})
+    except DesignError as error:
+        raise InvalidInput(
+            "The design parameters are not valid.", problems=error.problems
+        ) from error
+    if upload is not None:
+        check_upload_structure(kind=kind, upload=upload)
+    study = Study(
+        name=name,
+        kind=kind,
+        design_params={k: v for k, v in vars(params).items() if v is not None},
+        seed=seed,
+        raters_per_trial=raters_per_trial,
+        require_full_listen=require_full_listen,
+        created_by=created_by,
+    )
+    if upload is not None:
+        upload.seek(0)
+        study.source_upload.save("set.zip", upload, save=False)
+    study.save()
+    return study
+
+
+def check_upload_structure(*, kind: str, upload: File) -> None:
+    """Fast checks (zip, manifest, file names) so a researcher hears about mistakes at once."""
+    design = design_for(kind)
+    if not hasattr(design, "inspect_upload"):
+        raise InvalidInput(f"Studies of kind {kind!r} are not built from an upload.")
+    upload.seek(0)
+    try:
+        design.inspect_upload(upload, check_media=False)
+    except DesignError as error:
+        raise InvalidInput("The uploaded set has problems.", problems=error.problems) from error
+    finally:
+        upload.seek(0)
+
+
+def study_replace_upload(*, study: Study, upload: File) -> Study:
+    if study.status not in (Study.Status.DRAFT,):
+        raise Conflict("Only a draft study can take a new upload.")
+    check_upload_structure(kind=study.kind, upload=upload)
+    study.source_upload.save("set.zip", upload, save=False)
+    study.build_problems = []
+    study.save(update_fields=["source_upload", "build_problems"])
+    return study
+
+
+def study_generate(*, study: Study) -> GenerationJob:
+    """Queue the build of a draft study's stimuli and trials; the worker starts after commit."""
+    from workers.tasks import study_build_task
+
+    with transaction.atomic():
+        claimed = Study.objects.filter(pk=study.pk, status=Study.Status.DRAFT).update(
+            status=Study.Status.GENERATING, build_problems=[]
+        )
+        if not claimed:
+            raise Conflict(f"The study is {study.status}; only a draft can be generated.")
+        job = GenerationJob.objects.create(study=study)
+        transaction.on_commit(lambda: study_build_task.delay(job.pk))
+    study.refresh_from_db()
+    return job
+
+
+def generation_job_run(*, job_id: int) -> GenerationJob | None:
+    """Claim a queued job and build its study. Safe to call twice: only one caller builds.
+
+    A job left `running` by a killed worker is claimed again on redelivery (acks_late), and the
+    build itself runs in one transaction, so a crash leaves nothing half-created.
+    """
+    claimed = GenerationJob.objects.filter(
+        pk=job_id, status__in=[GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING]
+    ).update(
+        status=GenerationJob.Status.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now()
+    )
+    if not claimed:
+        logger.info("generation job %s already finished; nothing to do", job_id)
+        return None
+    job = GenerationJob.objects.select_related("study").get(pk=job_id)
+    try:
+        study_build(study=job.study)
+    except DesignError as error:
+        return generation_job_fail(job=job, problems=error.problems)
+    except Exception as error:  # noqa: BLE001 - any crash must reach the researcher, not vanish
+        logger.exception("generation job %s crashed", job_id)
+        return generation_job_fail(job=job, problems=[f"Unexpected error: {error!r}"])
+    job.status = GenerationJob.Status.SUCCEEDED
+    job.progress = 1.0
+    job.finished_at = timezone.now()
+    job.message = "Built."
+    job.save(update_fields=["status", "progress", "finished_at", "message"])
+    return job
+
+
+def study_build(*, study: Study) -> None:
+    with transaction.atomic():
+        locked = Study.objects.select_for_update().get(pk=study.pk)
+        if locked.status != Study.Status.GENERATING:
+            raise DesignError([f"The study is {locked.status}, not generating."])
+        if Phase.objects.filter(study=locked).exists():
+            raise DesignError(["The study already has phases; it was built before."])
+        try:
+            design_for(locked.kind).build(study=locked)
+        except BaseException:
+            transaction.set_rollback(True)
+            remove_study_stimulus_files(locked)
+            raise
+        locked.status = Study.Status.READY
+        locked.build_problems = []
+        locked.save(update_fields=["status", "build_problems"])
+
+
+def remove_study_stimulus_files(study: Study) -> None:
+    folder = Path(settings.MEDIA_ROOT) / "studies" / str(study.uuid) / "stimuli"
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def generation_job_fail(*, job: GenerationJob, problems: list[str]) -> GenerationJob:
+    with transaction.atomic():
+        job.status = GenerationJob.Status.FAILED
+        job.problems = problems
+        job.message = f"{len(problems)} problem(s); the study is back to draft."
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "problems", "message", "finished_at"])
+        Study.objects.filter(pk=job.study_id, status=Study.Status.GENERATING).update(
+            status=Study.Status.DRAFT, build_problems=problems
+        )
+    return job
+
+
+def study_publish(*, study: Study) -> Study:
+    changed = Study.objects.filter(pk=study.pk, status=Study.Status.READY).update(
+        status=Study.Status.LIVE, published_at=timezone.now()
+    )
+    study.refresh_from_db()
+    if not changed:
+        raise Conflict(
+            f"The study is {study.status}; only a fully generated (ready) study can go live."
+        )
+    return study
+
+
+def study_close(*, study: Study) -> Study:
+    changed = Study.objects.filter(pk=study.pk, status=Study.Status.LIVE).update(
+        status=Study.Status.CLOSED, closed_at=timezone.now()
+    )
+    study.refresh_from_db()
+    if not changed:
+        raise Conflict(f"The study is {study.status}; only a live study can be closed.")
+    return study
+
+
+def participant_enroll(
+    *,
+    study: Study,
+    prolific_pid: str = "",
+    prolific_study_id: str = "",
+    prolific_session_id: str = "",
+    label: str = "",
+    user_agent: str = "",
+    is_preview: bool = False,
+) -> Participant:
+    """Enrol a participant and give them a seeded trial list; a known Prolific id resumes."""
+    if not is_preview and study.status != Study.Status.LIVE:
+        raise NotAllowed("This study is not open.")
+    if prolific_pid:
+        existing = Participant.objects.filter(study=study, prolific_pid=prolific_pid).first()
+        if existing:
+            return existing
+    participant = Participant(
+        study=study,
+        prolific_pid=prolific_pid[:64],
+        prolific_study_id=prolific_study_id[:64],
+        prolific_session_id=prolific_session_id[:64],
+        label=label[:100],
+        user_agent=user_agent[:400],
+        is_preview=is_preview,
+    )
+    assign_trials(participant)
+    try:
+        with transaction.atomic():
+            participant.save()
+    except IntegrityError:
+        # The same Prolific id arrived twice at once: the other request won; resume theirs.
+        return Participant.objects.get(study=study, prolific_pid=prolific_pid)
+    return participant
+
+
+def assign_trials(participant: Participant) -> None:
+    """Seeded, reproducible order of test trials and of each trial's options."""
+    rng = random.Random(f"{participant.study.seed}:{participant.token}")
+    trials = list(
+        Trial.objects.filter(phase__study=participant.study, phase__kind=Phase.Kind.TEST)
+        .order_by("phase__order", "order")
+        .prefetch_related("options")
+    )
+    rng.shuffle(trials)
+    participant.trial_order = [trial.pk for trial in trials]
+    participant.option_orders = {}
+    for trial in trials:
+        option_ids = [option.pk for option in trial.options.all()]
+        rng.shuffle(option_ids)
+        participant.option_orders[str(trial.pk)] = option_ids
+
+
+def participant_save_demographics(
+    *, participant: Participant, gender: str, age_band: str, musical_level: str
+) -> Participant:
+    problems = []
+    if gender not in GENDERS:
+        problems.append("Please choose a gender option.")
+    if age_band not in AGE_BANDS:
+        problems.append("Please choose an age band.")
+    if musical_level not in MUSICAL_LEVELS:
+        problems.append("Please choose your musical level.")
+    if problems:
+        raise InvalidInput("Some answers are missing.", problems=problems)
+    Participant.objects.filter(pk=participant.pk, stage=Participant.Stage.DEMOGRAPHICS).update(
+        gender=gender,
+        age_band=age_band,
+        musical_level=musical_level,
+        stage=Participant.Stage.INSTRUCTIONS,
+    )
+    participant.refresh_from_db()
+    return participant
+
+
+def participant_advance(*, participant: Participant, from_stage: str, to_stage: str) -> Participant:
+    """Move on from a stage; a repeated or stale submit (reload, back button) changes nothing."""
+    Participant.objects.filter(pk=participant.pk, stage=from_stage).update(stage=to_stage)
+    participant.refresh_from_db()
+    return participant
+
+
+@dataclass(frozen=True)
+class RecordedAnswer:
+    response: Response
+    created: bool
+
+
+def response_record(
+    *,
+    participant: Participant,
+    trial_public_id: str,
+    position: int,
+    rt_ms: float | None = None,
+    plays: int = 0,
+    heard_to_end: bool = False,
+    client_sent_at: datetime | None = None,
+) -> RecordedAnswer:
+    """Store one answer. The same answer sent twice is stored once and gets the same reply."""
+    with transaction.atomic():
+        locked = Participant.objects.select_for_update().get(pk=participant.pk)
+        trial = Trial.objects.filter(
+            public_id=trial_public_id, phase__study=locked.study_id
+        ).first()
+        if trial is None or trial.pk not in locked.trial_order:
+            raise NotAllowed("This trial is not part of your session.")
+        existing = Response.objects.filter(participant=locked, trial=trial).first()
+        if existing:
+            return RecordedAnswer(response=existing, created=False)
+        if locked.stage != Participant.Stage.TEST:
+            raise Conflict("Answers are not being taken at this point of the study.")
+        if not locked.is_preview and locked.study.status != Study.Status.LIVE:
+            raise NotAllowed("This study has closed; no more answers are taken.")
+        sequence = locked.trial_order.index(trial.pk)
+        if sequence != locked.next_index:
+            raise Conflict("This is not the current trial; please continue where you are.")
+        screen = locked.option_orders[str(trial.pk)]
+        if not isinstance(position, int) or not 0 <= position < len(screen):
+            raise InvalidInput(f"Choose one of the {len(screen)} options.")
+        chosen = trial.options.get(pk=screen[position])
+        response = Response.objects.create(
+            participant=locked,
+            trial=trial,
+            chosen=chosen,
+            is_correct=chosen.is_correct,
+            position=position,
+            sequence=sequence,
+            rt_ms=rt_ms if rt_ms is None or rt_ms >= 0 else None,
+            plays=max(0, min(int(plays), 1000)),
+            heard_to_end=bool(heard_to_end),
+            client_sent_at=client_sent_at,
+        )
+        locked.next_index = sequence + 1
+        fields = ["next_index"]
+        if locked.next_index >= len(locked.trial_order):
+            locked.stage = Participant.Stage.DONE
+            locked.completed_at = timezone.now()
+            fields += ["stage", "completed_at"]
+        locked.save(update_fields=fields)
+    participant.refresh_from_db()
+    return RecordedAnswer(response=response, created=True)

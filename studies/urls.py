@@ -1,0 +1,15 @@
+from django.contrib.admin.views.decorators import staff_member_required
+from django.urls import path
+
+from studies import admin_views, views
+
+urlpatterns = [
+    path("s/<str:slug>/", views.study_entry, name="study-entry"),
+    path("p/<str:token>/", views.participant_page, name="participant-page"),
+    path("p/<str:token>/m/<str:signed>", views.participant_media, name="participant-media"),
+    path(
+        "researcher/studies/<int:pk>/responses.<str:extension>",
+        staff_member_required(admin_views.responses_export),
+        name="study-responses-export",
+    ),
+]

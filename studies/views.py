@@ -1,0 +1,231 @@
+"""Participant pages. Each view checks its input, calls one service or selector, and renders."""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from studies import flow, selectors, services
+from studies.errors import ServiceError
+from studies.forms import AnswerForm, ConsentForm, DemographicsForm
+from studies.models import Participant, Study
+from studies.signing import media_url, stimulus_id_from_signed
+
+Stage = Participant.Stage
+PROLIFIC_PARAMS = {
+    "PROLIFIC_PID": "prolific_pid",
+    "STUDY_ID": "prolific_study_id",
+    "SESSION_ID": "prolific_session_id",
+}
+
+
+def session_key(study: Study) -> str:
+    return f"synlab.participant.{study.slug}"
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def study_entry(request: HttpRequest, slug: str) -> HttpResponse:
+    study = selectors.study_by_slug(slug)
+    if study.status != Study.Status.LIVE:
+        return render(request, "participant/closed.html", {"study": study}, status=403)
+    external = {
+        field: request.GET.get(param, request.POST.get(param, ""))
+        for param, field in PROLIFIC_PARAMS.items()
+    }
+    resumed = resume_participant(request, study, external["prolific_pid"])
+    if resumed:
+        return redirect("participant-page", token=resumed.token)
+    form = ConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = services.participant_enroll(
+                study=study,
+                label=request.GET.get("label", "")[:100],
+                user_agent=request.headers.get("User-Agent", ""),
+                **external,
+            )
+        except ServiceError as error:
+            return error_page(request, error)
+        request.session[session_key(study)] = participant.token
+        return redirect("participant-page", token=participant.token)
+    return render(
+        request, "participant/consent.html", {"study": study, "form": form, "external": external}
+    )
+
+
+def resume_participant(request: HttpRequest, study: Study, prolific_pid: str) -> Participant | None:
+    if prolific_pid:
+        return Participant.objects.filter(study=study, prolific_pid=prolific_pid).first()
+    token = request.session.get(session_key(study))
+    return Participant.objects.filter(study=study, token=token).first() if token else None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def participant_page(request: HttpRequest, token: str) -> HttpResponse:
+    participant = selectors.participant_by_token(token)
+    if request.method == "POST" and request.POST.get("stage") == participant.stage:
+        try:
+            participant = STAGE_SUBMITS[participant.stage](request, participant)
+        except ServiceError as error:
+            return error_page(request, error)
+        if isinstance(participant, HttpResponse):
+            return participant
+        return redirect("participant-page", token=participant.token)
+    if request.method == "POST":
+        # A stale form (back button, double submit of a finished page): change nothing, resume.
+        return redirect("participant-page", token=participant.token)
+    return STAGE_PAGES[participant.stage](request, participant)
+
+
+def error_page(request: HttpRequest, error: ServiceError) -> HttpResponse:
+    return render(
+        request,
+        "participant/error.html",
+        {"message": error.message, "problems": error.problems},
+        status=error.status_code,
+    )
+
+
+def page_context(participant: Participant, **extra) -> dict:
+    return {
+        "participant": participant,
+        "study": participant.study,
+        "progress_percent": round(100 * flow.progress_fraction(participant)),
+        **extra,
+    }
+
+
+def demographics_page(request, participant, form=None):
+    form = form or DemographicsForm()
+    return render(request, "participant/demographics.html", page_context(participant, form=form))
+
+
+def demographics_submit(request, participant):
+    form = DemographicsForm(request.POST)
+    if not form.is_valid():
+        return demographics_page(request, participant, form=form)
+    participant = services.participant_save_demographics(
+        participant=participant, **form.cleaned_data
+    )
+    return advance_if_needed(participant, Stage.INSTRUCTIONS)
+
+
+def advance_if_needed(participant: Participant, stage: str) -> Participant:
+    """Skip the stages that this study does not have (e.g. no preview examples)."""
+    if not flow.stage_applies(participant, stage):
+        return services.participant_advance(
+            participant=participant, from_stage=stage, to_stage=flow.stage_after(participant, stage)
+        )
+    return participant
+
+
+def instructions_page(request, participant):
+    return render(request, "participant/instructions.html", page_context(participant))
+
+
+def continue_submit(request, participant):
+    current = participant.stage
+    participant = services.participant_advance(
+        participant=participant, from_stage=current, to_stage=flow.stage_after(participant, current)
+    )
+    return participant
+
+
+def preview_page(request, participant):
+    examples = [
+        {
+            "trial": trial,
+            "prompt_url": media_url(participant, trial.prompt),
+            "answer": trial.options.all()[0].stimulus,
+            "answer_url": media_url(participant, trial.options.all()[0].stimulus),
+        }
+        for trial in selectors.preview_trials_for_study(participant.study)
+    ]
+    return render(request, "participant/preview.html", page_context(participant, examples=examples))
+
+
+def trial_page(request, participant):
+    screen = selectors.trial_next_for_participant(participant)
+    if screen is None:
+        raise Http404("No trial left.")
+    upcoming = selectors.trial_for_participant(participant, screen.index + 1)
+    context = page_context(
+        participant,
+        screen=screen,
+        prompt_url=media_url(participant, screen.trial.prompt),
+        options=[
+            {
+                "position": position,
+                "number": position + 1,
+                "stimulus": option.stimulus,
+                "url": media_url(participant, option.stimulus),
+            }
+            for position, option in enumerate(screen.options)
+        ],
+        preload=preload_links(participant, upcoming),
+    )
+    return render(request, "participant/trial.html", context)
+
+
+def preload_links(participant: Participant, upcoming) -> list[dict]:
+    if upcoming is None:
+        return []
+    stimuli = [upcoming.trial.prompt] + [option.stimulus for option in upcoming.options]
+    return [
+        {"url": media_url(participant, s), "as": "image" if s.kind == "image" else "audio"}
+        for s in stimuli
+    ]
+
+
+def answer_submit(request, participant):
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose one of the options."))
+        return participant
+    data = form.cleaned_data
+    services.response_record(
+        participant=participant,
+        trial_public_id=str(data["trial"]),
+        position=data["choice"],
+        rt_ms=data["rt_ms"],
+        plays=data["plays"] or 0,
+        heard_to_end=data["heard_to_end"],
+        client_sent_at=data["client_sent_at"],
+    )
+    return participant
+
+
+def done_page(request, participant):
+    return render(request, "participant/done.html", page_context(participant))
+
+
+STAGE_PAGES = {
+    Stage.DEMOGRAPHICS: demographics_page,
+    Stage.INSTRUCTIONS: instructions_page,
+    Stage.PREVIEW: preview_page,
+    Stage.TEST: trial_page,
+    Stage.DONE: done_page,
+}
+STAGE_SUBMITS = {
+    Stage.DEMOGRAPHICS: demographics_submit,
+    Stage.INSTRUCTIONS: continue_submit,
+    Stage.PREVIEW: continue_submit,
+    Stage.TEST: answer_submit,
+    Stage.DONE: lambda request, participant: participant,
+}
+
+
+@require_GET
+def participant_media(request: HttpRequest, token: str, signed: str) -> HttpResponse:
+    participant = selectors.participant_by_token(token)
+    stimulus_id = stimulus_id_from_signed(participant, signed)
+    stimulus = selectors.stimulus_for_participant(participant, stimulus_id) if stimulus_id else None
+    if stimulus is None:
+        raise Http404("This media link is not valid (it may have expired: reload the page).")
+    response = FileResponse(stimulus.file.open("rb"), content_type=stimulus.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
