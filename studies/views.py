@@ -38,7 +38,7 @@ def study_entry(request: HttpRequest, slug: str) -> HttpResponse:
     resumed = resume_participant(request, study, external["prolific_pid"])
     if resumed:
         return redirect("participant-page", token=resumed.token)
-    form = ConsentForm(request.POST or None)
+    form = ConsentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             participant = services.participant_enroll(

@@ -1,0 +1,65 @@
+"""A scripted participant that walks the study through the Django test client (oTree-style bot)."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.test import Client
+
+from studies.models import Participant
+
+
+@dataclass
+class Bot:
+    client: Client
+    study_slug: str
+    query: str = ""
+    token: str = ""
+    pages: list[str] = field(default_factory=list)
+
+    def url(self) -> str:
+        return f"/p/{self.token}/"
+
+    def open_link(self):
+        return self.client.get(f"/s/{self.study_slug}/{self.query}")
+
+    def consent(self):
+        response = self.client.post(f"/s/{self.study_slug}/{self.query}", {"consent": "on"})
+        assert response.status_code == 302, response.content[:500]
+        self.token = response["Location"].strip("/").split("/")[-1]
+        return response
+
+    def page(self):
+        response = self.client.get(self.url())
+        assert response.status_code == 200
+        self.pages.append(self.stage())
+        return response
+
+    def stage(self) -> str:
+        return Participant.objects.get(token=self.token).stage
+
+    def submit(self, stage: str, data: dict | None = None):
+        return self.client.post(self.url(), {"stage": stage, **(data or {})})
+
+    def answer(self, page_html: str, choice: int, **extra):
+        trial = re.search(r'name="trial" value="([0-9a-f-]+)"', page_html).group(1)
+        data = {"trial": trial, "choice": choice, "rt_ms": 900, "plays": 1, "heard_to_end": "true"}
+        return self.submit("test", {**data, **extra})
+
+    def take_whole_study(self, choose=lambda index, html: 0):
+        self.open_link()
+        self.consent()
+        self.page()
+        self.submit(
+            "demographics", {"gender": "female", "age_band": "25-34", "musical_level": "amateur"}
+        )
+        self.page()
+        self.submit("instructions")
+        if self.stage() == Participant.Stage.PREVIEW:
+            self.page()
+            self.submit("preview")
+        index = 0
+        while self.stage() == Participant.Stage.TEST:
+            html = self.page().content.decode()
+            self.answer(html, choose(index, html))
+            index += 1
+        return self.page()

@@ -1,0 +1,33 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from studies import services
+from studies.models import Study
+from tests.factories import upload_zip
+
+
+def as_upload(data: bytes, name: str = "set.zip") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="application/zip")
+
+
+def create_built_study(*, design_params=None, publish=True, **zip_options) -> Study:
+    """What a researcher does: upload a set, generate it (here without a worker), publish."""
+    study = services.study_create(
+        name="Colour and pitch",
+        kind="uploaded_set",
+        design_params=design_params or {"n_options": 3, "n_preview_per_class": 1},
+        seed=7,
+        upload=as_upload(upload_zip(**zip_options)),
+    )
+    job = services.study_generate(study=study)
+    services.generation_job_run(job_id=job.pk)
+    study.refresh_from_db()
+    assert study.status == Study.Status.READY, study.build_problems
+    if publish:
+        services.study_publish(study=study)
+    return study
+
+
+@pytest.fixture
+def live_study(db) -> Study:
+    return create_built_study()
