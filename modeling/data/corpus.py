@@ -8,7 +8,6 @@ optionally cached to ``.npz``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections import Counter
@@ -112,8 +111,8 @@ def build_melody_corpus(
             "val": len(val_ids),
             "skipped": dict(skipped),
             "per_source": dict(Counter(w.split("/")[0] for w in windows_by_work)),
+            "train_ids": list(train_ids),
             "val_ids": list(val_ids),
-            "train_ids_sha256": _digest(train_ids),
         },
         "counts": {
             "windows_before_transposition": int(sum(len(w) for w in windows_by_work.values())),
@@ -288,10 +287,6 @@ def _drop_rows_in(rows: np.ndarray, reference: np.ndarray) -> np.ndarray:
     seen = {row.tobytes() for row in reference}
     keep = np.array([row.tobytes() not in seen for row in rows], dtype=bool)
     return rows[keep]
-
-
-def _digest(ids: Sequence[str]) -> str:
-    return hashlib.sha256("\n".join(ids).encode()).hexdigest()
 
 
 def _music21_version() -> str:
