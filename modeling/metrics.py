@@ -68,7 +68,9 @@ def accuracy(predicted: Tensor, labels: Tensor) -> float:
 def predict_labels(classifier: nn.Module, images: Tensor, *, batch_size: int = 512) -> Tensor:
     """Class predictions of a classifier for images, in batches, without gradients."""
     classifier.eval()
-    chunks = [classifier(images[i : i + batch_size]).argmax(1) for i in range(0, len(images), batch_size)]
+    chunks = [
+        classifier(images[i : i + batch_size]).argmax(1) for i in range(0, len(images), batch_size)
+    ]
     return torch.cat(chunks)
 
 
@@ -162,11 +164,15 @@ def mine_lower_bound(
         (-bound).backward()
         optimizer.step()
         if step % eval_every == 0 or step == steps:
-            value = _heldout_bound(network, x[select], y[select], shuffles=shuffles, generator=generator)
+            value = _heldout_bound(
+                network, x[select], y[select], shuffles=shuffles, generator=generator
+            )
             if value > best_select:
                 best_select, best_state = value, copy.deepcopy(network.state_dict())
     network.load_state_dict(best_state)
-    heldout_nats = _heldout_bound(network, x[heldout], y[heldout], shuffles=shuffles, generator=generator)
+    heldout_nats = _heldout_bound(
+        network, x[heldout], y[heldout], shuffles=shuffles, generator=generator
+    )
     fit_nats = _heldout_bound(network, x[fit], y[fit], shuffles=shuffles, generator=generator)
     return MIEstimate(
         nats=heldout_nats, fit_nats=fit_nats, n_fit=len(fit), n_heldout=len(heldout), steps=steps

@@ -89,7 +89,7 @@ class SynVAE(nn.Module):
         return self.visual.encode(images)
 
     def music_from_latent(self, z_v: Tensor) -> tuple[Tensor, Tensor]:
-        """z_v -> (logits [N, T, C], relaxed one-hot melody [N, T, C]) through the frozen decoder."""
+        """z_v -> (logits [N, T, C], relaxed one-hot melody [N, T, C]) via the frozen decoder."""
         return self.music.decode_relaxed(
             z_v, relaxation=self.config.relaxation, temperature=self.config.temperature
         )

@@ -6,8 +6,8 @@ on a non-finite loss. ``train_musicvae``, ``train_synvae`` and ``beta_grid`` tak
 values (the Celery worker calls them). Command line::
 
     python -m modeling.train musicvae --preset cpu_demo --out modeling/checkpoints/musicvae.pt
-    python -m modeling.train synvae --musicvae-ckpt musicvae.pt --dataset digits --beta 0.5 --out s.pt
-    python -m modeling.train beta-grid --musicvae-ckpt musicvae.pt --betas 0.1 0.5 1.0 2.0 --out-dir d
+    python -m modeling.train synvae --musicvae-ckpt m.pt --dataset digits --beta 0.5 --out s.pt
+    python -m modeling.train beta-grid --musicvae-ckpt m.pt --betas 0.1 0.5 1.0 2.0 --out-dir d
 """
 
 from __future__ import annotations
@@ -250,15 +250,27 @@ def train(
             record = {"step": step, "epoch": step / per_epoch, "elapsed_s": round(elapsed, 2)}
             record.update({f"train_{k}": sum(v) / len(v) for k, v in running.items()})
             running = {}
-            if data.val is not None and (step % config.eval_every == 0 or step == total or out_of_time):
-                val = evaluate_loss(model, loss_fn, data.val, batch_size=config.batch_size, step=step, device=device)
+            if data.val is not None and (
+                step % config.eval_every == 0 or step == total or out_of_time
+            ):
+                val = evaluate_loss(
+                    model, loss_fn, data.val, batch_size=config.batch_size, step=step, device=device
+                )
                 record.update({f"val_{k}": v for k, v in val.items()})
             history.append(record)
             if on_progress is not None:
                 on_progress(dict(record, total_steps=total))
         if checkpoint_path is not None and step % config.checkpoint_every == 0 and step < total:
             save_checkpoint(
-                _make_checkpoint(model, optimizer, data=data, config=config, step=step, metrics={}, history=history),
+                _make_checkpoint(
+                    model,
+                    optimizer,
+                    data=data,
+                    config=config,
+                    step=step,
+                    metrics={},
+                    history=history,
+                ),
                 checkpoint_path,
             )
         if out_of_time:
@@ -271,16 +283,546 @@ def train(
             model, optimizer, data=data, config=config, step=step, metrics=metrics, history=history
         )
         saved = str(save_checkpoint(checkpoint, checkpoint_path))
-    return TrainResult(metrics=metrics, history=history, steps=step, stopped=stopped, checkpoint_path=saved)
+    return TrainResult(
+        metrics=metrics, history=history, steps=step, stopped=stopped, checkpoint_path=saved
+    )
 
 
 def final_metrics(
-    model: nn.Module, loss_fn: LossFn, data: TrainData, *, config: TrainConfig, step: int, history: list
+    model: nn.Module,
+    loss_fn: LossFn,
+    data: TrainData,
+    *,
+    config: TrainConfig,
+    step: int,
+    history: list,
 ) -> dict[str, float]:
     """The last training averages plus a fresh pass over the validation split."""
     metrics = {k: v for k, v in (history[-1] if history else {}).items() if k.startswith("train_")}
     if data.val is not None:
-        val = evaluate_loss(model, loss_fn, data.val, batch_size=config.batch_size, step=step, device=config.device)
+        val = evaluate_loss(
+            model, loss_fn, data.val, batch_size=config.batch_size, step=step, device=config.device
+        )
         metrics.update({f"val_{k}": v for k, v in val.items()})
     metrics["steps"] = step
     return metrics
+
+
+# ----- entry points the worker calls (plain values in, plain values out) -------------------------
+MUSICVAE_TRAINING: dict[str, dict] = {
+    "tiny": {"steps": 30, "batch_size": 16},
+    "cpu_demo": {"steps": 2000, "batch_size": 128, "time_limit_s": 840.0},
+    "small": {"steps": 50_000, "batch_size": 512},
+    "big": {"steps": 100_000, "batch_size": 512},
+}
+
+
+@dataclass
+class SynVAETraining:
+    """How much to train each part of a SynVAE experiment."""
+
+    visvae_epochs: int
+    synvae_epochs: int
+    classifier_epochs: int
+    batch_size: int
+    mine_steps: int
+    width: float = 1.0
+    learning_rate: float = 1e-3
+
+
+SYNVAE_TRAINING: dict[str, SynVAETraining] = {
+    "tiny": SynVAETraining(1, 1, 1, batch_size=32, mine_steps=60, width=0.25),
+    "cpu_demo": SynVAETraining(60, 60, 20, batch_size=64, mine_steps=2000),
+    "paper": SynVAETraining(100, 50, 20, batch_size=128, mine_steps=4000),
+}
+
+# Table 1 of Müller-Eberstein & van Noord (MNIST test set).
+PAPER_MNIST = {
+    "visvae": {"mse": 16.43, "kl": 24.38, "p_at_10": 0.31, "accuracy": 0.99},
+    "synvae": {"mse": 36.66, "kl": 15.63, "p_at_10": 0.28, "accuracy": 0.96, "mi_nats": 5.03},
+}
+
+
+def _phase_progress(on_progress: ProgressFn | None, phase: str) -> ProgressFn | None:
+    if on_progress is None:
+        return None
+    return lambda record: on_progress(dict(record, phase=phase))
+
+
+def _musicvae_training_values(preset: str, **overrides) -> dict:
+    if preset not in MUSICVAE_TRAINING:
+        raise ValueError(
+            f"unknown MusicVAE preset {preset!r}; choose from {sorted(MUSICVAE_TRAINING)}"
+        )
+    values = dict(MUSICVAE_TRAINING[preset])
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return values
+
+
+def train_musicvae(
+    *,
+    out: Path | str,
+    preset: str = "cpu_demo",
+    seed: int = 0,
+    steps: int | None = None,
+    batch_size: int | None = None,
+    learning_rate: float = 1e-3,
+    time_limit_s: float | None = None,
+    max_works: int | None = None,
+    corpus_cache: Path | str | None = None,
+    corpus=None,
+    device: str | None = None,
+    on_progress: ProgressFn | None = None,
+    resume: bool = False,
+) -> dict:
+    """Train a MusicVAE on the music21 melody corpus (or a given ``MelodyCorpus``).
+
+    Returns a JSON-ready dict: checkpoint path, metrics (validation loss terms and the share of
+    steps reproduced by encode -> free-running argmax decode), steps, and how training stopped.
+    """
+    from modeling.musicvae import (
+        MusicVAE,
+        MusicVAEConfig,
+        musicvae_step_loss,
+        reconstruction_accuracy,
+    )
+
+    values = _musicvae_training_values(
+        preset, steps=steps, batch_size=batch_size, time_limit_s=time_limit_s
+    )
+    if corpus is None:
+        from modeling.data.corpus import build_melody_corpus
+
+        cache = Path(corpus_cache) if corpus_cache is not None else None
+        corpus = build_melody_corpus(max_works=max_works, seed=seed, cache_path=cache)
+    train_tokens = torch.as_tensor(corpus.train, dtype=torch.long)
+    val_tokens = torch.as_tensor(corpus.val, dtype=torch.long)
+    config = TrainConfig(
+        steps=values["steps"],
+        batch_size=values["batch_size"],
+        learning_rate=learning_rate,
+        seed=seed,
+        device=device or default_device(),
+        lr_decay_rate=0.9999,
+        min_learning_rate=1e-5,
+        eval_every=250,
+        log_every=25,
+        checkpoint_every=250,
+        time_limit_s=values.get("time_limit_s"),
+    )
+    torch.manual_seed(seed)
+    model = MusicVAE(MusicVAEConfig.preset(preset))
+    data = TrainData(train=(train_tokens,), val=(val_tokens,), description=dict(corpus.description))
+    result = train(
+        model,
+        musicvae_step_loss,
+        data,
+        config=config,
+        on_progress=on_progress,
+        checkpoint_path=Path(out),
+        resume=resume,
+    )
+    held_out = val_tokens[:2000].to(config.device)
+    metrics = dict(result.metrics)
+    metrics["val_free_running_accuracy"] = reconstruction_accuracy(model, held_out)
+    metrics["parameters"] = sum(p.numel() for p in model.parameters())
+    _update_checkpoint_metrics(Path(out), metrics)
+    return {
+        "kind": "musicvae",
+        "preset": preset,
+        "checkpoint": str(out),
+        "metrics": metrics,
+        "steps": result.steps,
+        "stopped": result.stopped,
+        "seed": seed,
+    }
+
+
+def _update_checkpoint_metrics(path: Path, metrics: dict, **description) -> None:
+    checkpoint = load_checkpoint(path, expected_kind=None)
+    checkpoint.metrics = metrics
+    checkpoint.data_description = dict(checkpoint.data_description, **description)
+    save_checkpoint(checkpoint, path)
+
+
+def load_image_set(dataset: str, *, seed: int = 0, limit: int | None = None):
+    """The image set a SynVAE experiment trains on: ``digits`` (sklearn, 28x28) or ``mnist``."""
+    from modeling.data import images
+
+    if dataset == "digits":
+        return images.load_digits_28(seed=seed)
+    if dataset == "mnist":
+        return images.load_mnist(limit=limit, seed=seed)
+    raise ValueError(f"unknown dataset {dataset!r}; use 'digits' or 'mnist'")
+
+
+@torch.no_grad()
+def _in_batches(
+    function: Callable[[Tensor], dict], images: Tensor, *, batch_size: int = 256
+) -> dict:
+    parts = [function(images[i : i + batch_size]) for i in range(0, len(images), batch_size)]
+    return {name: torch.cat([part[name] for part in parts]) for name in parts[0]}
+
+
+def evaluate_visvae(
+    model: nn.Module, images: Tensor, labels: Tensor, *, classifier: nn.Module
+) -> dict:
+    """MSE, KL, Precision@10 (on mu) and reconstruction-classification accuracy of a VisVAE."""
+    from modeling import metrics as m
+
+    model.eval()
+    device = next(model.parameters()).device
+
+    def run(batch: Tensor) -> dict:
+        mu, logvar = model.encode(batch.to(device))
+        return {"mu": mu.cpu(), "logvar": logvar.cpu(), "reconstruction": model.decode(mu).cpu()}
+
+    out = _in_batches(run, images)
+    predicted = m.predict_labels(classifier.cpu(), out["reconstruction"])
+    return {
+        "mse": m.summed_mse(out["reconstruction"], images),
+        "kl": m.gaussian_kl(out["mu"], logvar=out["logvar"]),
+        "p_at_10": m.precision_at_k(out["mu"], labels, k=10),
+        "accuracy": m.accuracy(predicted, labels),
+    }
+
+
+def evaluate_synvae(
+    model: nn.Module,
+    images: Tensor,
+    labels: Tensor,
+    *,
+    classifier: nn.Module,
+    mi_images: Tensor | None = None,
+    mine_steps: int = 2000,
+    seed: int = 0,
+) -> dict:
+    """Table-1 metrics through the music a listener hears (argmax melodies, re-encoded).
+
+    MSE and accuracy use images decoded from z_a; KL is the visual encoder's; Precision@10 is
+    reported on z_a (the music latent) and on z_v; MI is the held-out MINE bound on (mu_v, mu_a),
+    read on ``mi_images`` (default: ``images``).
+    """
+    from modeling import metrics as m
+
+    model.eval()
+    device = next(model.parameters()).device
+
+    def run(batch: Tensor) -> dict:
+        out = model.translate(batch.to(device))
+        return {name: value.cpu() for name, value in out.items()}
+
+    out = _in_batches(run, images)
+    predicted = m.predict_labels(classifier.cpu(), out["reconstruction"])
+    mi_out = out if mi_images is None else _in_batches(run, mi_images)
+    mi = m.mine_lower_bound(mi_out["mu_v"], mi_out["mu_a"], steps=mine_steps, seed=seed)
+    return {
+        "mse": m.summed_mse(out["reconstruction"], images),
+        "kl": m.gaussian_kl(out["mu_v"], logvar=out["logvar_v"]),
+        "p_at_10": m.precision_at_k(out["mu_a"], labels, k=10),
+        "p_at_10_visual": m.precision_at_k(out["mu_v"], labels, k=10),
+        "accuracy": m.accuracy(predicted, labels),
+        "mi_nats": mi.nats,
+        "mi_pairs_heldout": mi.n_heldout,
+        "distinct_melodies": len({tuple(row.tolist()) for row in out["tokens"]}),
+    }
+
+
+def train_synvae(
+    *,
+    musicvae_ckpt: Path | str,
+    out: Path | str,
+    dataset: str = "digits",
+    beta: float = 0.5,
+    preset: str = "cpu_demo",
+    seed: int = 0,
+    relaxation: str = "straight_through",
+    mnist_limit: int | None = None,
+    image_set=None,
+    device: str | None = None,
+    on_progress: ProgressFn | None = None,
+) -> dict:
+    """Train VisVAE (baseline), a classifier on real images, then SynVAE; evaluate both on test.
+
+    Writes ``out`` (the SynVAE checkpoint) and ``<out stem>.visvae.pt`` next to it. The SynVAE's
+    visual encoder and decoder start from the trained VisVAE, as in the paper's pipeline.
+    Returns a JSON-ready dict with both metric rows and the paper's numbers for comparison.
+    """
+    from modeling.classifier import ClassifierConfig, ImageClassifier, classifier_step_loss
+    from modeling.synvae import SynVAE, SynVAEConfig, synvae_step_loss
+    from modeling.visvae import VisVAE, VisVAEConfig, visvae_step_loss
+
+    if preset not in SYNVAE_TRAINING:
+        raise ValueError(f"unknown SynVAE preset {preset!r}; choose from {sorted(SYNVAE_TRAINING)}")
+    plan = SYNVAE_TRAINING[preset]
+    device = device or default_device()
+    out = Path(out)
+    music, music_checkpoint = load_model(musicvae_ckpt, expected_kind="musicvae", device=device)
+    images = (
+        image_set
+        if image_set is not None
+        else load_image_set(dataset, seed=seed, limit=mnist_limit)
+    )
+    description = {
+        "images": dict(images.description),
+        "dataset": dataset,
+        "musicvae_checkpoint": str(musicvae_ckpt),
+        "musicvae_sha256": file_sha256(musicvae_ckpt),
+        "musicvae_data": music_checkpoint.data_description.get("source"),
+    }
+
+    def fit(model, loss_fn, tensors, val, epochs, phase, path):
+        config = TrainConfig(
+            epochs=epochs,
+            batch_size=plan.batch_size,
+            learning_rate=plan.learning_rate,
+            seed=seed,
+            device=device,
+            eval_every=10**9,
+            log_every=25,
+            checkpoint_every=10**9,
+        )
+        data = TrainData(train=tensors, val=val, description=description)
+        return train(
+            model,
+            loss_fn,
+            data,
+            config=config,
+            on_progress=_phase_progress(on_progress, phase),
+            checkpoint_path=path,
+        )
+
+    train_x, train_y = torch.as_tensor(images.train_x), torch.as_tensor(images.train_y)
+    val_x, val_y = torch.as_tensor(images.val_x), torch.as_tensor(images.val_y)
+    test_x, test_y = torch.as_tensor(images.test_x), torch.as_tensor(images.test_y)
+    architecture = "28x28x1" if train_x.shape[-1] == 28 else "64x64x3"
+    torch.manual_seed(seed)
+    visual_config = VisVAEConfig(
+        architecture=architecture, z_size=music.config.z_size, beta=beta, width=plan.width
+    )
+    visvae = VisVAE(visual_config)
+    visvae_path = out.with_name(out.stem + ".visvae.pt")
+    fit(
+        visvae,
+        visvae_step_loss,
+        (train_x,),
+        (val_x,),
+        plan.visvae_epochs,
+        "visvae",
+        visvae_path,
+    )
+
+    torch.manual_seed(seed)
+    classes = len(images.classes)
+    classifier = ImageClassifier(
+        ClassifierConfig(architecture=architecture, num_classes=classes, width=plan.width)
+    )
+    clf = fit(
+        classifier,
+        classifier_step_loss,
+        (train_x, train_y),
+        (val_x, val_y),
+        plan.classifier_epochs,
+        "classifier",
+        None,
+    )
+
+    synvae_config = SynVAEConfig(
+        visual=visual_config, music=music.config, beta=beta, relaxation=relaxation
+    )
+    synvae = SynVAE(synvae_config, music=music, visual=copy.deepcopy(visvae))
+    syn = fit(
+        synvae,
+        synvae_step_loss,
+        (train_x,),
+        (val_x,),
+        plan.synvae_epochs,
+        "synvae",
+        out,
+    )
+
+    real_accuracy = _classifier_accuracy(classifier, test_x, test_y)
+    visvae_row = evaluate_visvae(visvae.to(device), test_x, test_y, classifier=classifier)
+    mi_images = torch.cat([val_x, test_x])
+    synvae_row = evaluate_synvae(
+        synvae.to(device),
+        test_x,
+        test_y,
+        classifier=classifier,
+        mi_images=mi_images,
+        mine_steps=plan.mine_steps,
+        seed=seed,
+    )
+    metrics = {
+        "visvae": visvae_row,
+        "synvae": synvae_row,
+        "classifier_real_accuracy": real_accuracy,
+        "classifier_val": clf.metrics,
+        "synvae_train": syn.metrics,
+    }
+    _update_checkpoint_metrics(
+        visvae_path, {"test": visvae_row, "classifier_real_accuracy": real_accuracy}
+    )
+    _update_checkpoint_metrics(out, metrics, visvae_checkpoint=str(visvae_path))
+    return {
+        "kind": "synvae",
+        "preset": preset,
+        "dataset": dataset,
+        "beta": beta,
+        "seed": seed,
+        "relaxation": relaxation,
+        "checkpoint": str(out),
+        "visvae_checkpoint": str(visvae_path),
+        "metrics": metrics,
+        "paper_mnist": PAPER_MNIST,
+    }
+
+
+def _classifier_accuracy(classifier: nn.Module, images: Tensor, labels: Tensor) -> float:
+    from modeling import metrics as m
+
+    return m.accuracy(m.predict_labels(classifier.cpu(), images), labels)
+
+
+def beta_grid(
+    *,
+    musicvae_ckpt: Path | str,
+    out_dir: Path | str,
+    betas: Sequence[float] = (0.1, 0.5, 1.0, 2.0),
+    dataset: str = "digits",
+    preset: str = "cpu_demo",
+    seed: int = 0,
+    image_set=None,
+    device: str | None = None,
+    on_progress: ProgressFn | None = None,
+) -> list[dict]:
+    """Train one SynVAE per beta (the paper searched [0.1, 2.0]); one comparison row per beta."""
+    if not betas or any(not 0.1 <= b <= 2.0 for b in betas):
+        raise ValueError(f"betas must lie in [0.1, 2.0] (the paper's grid), got {list(betas)}")
+    rows = []
+    for beta in betas:
+        result = train_synvae(
+            musicvae_ckpt=musicvae_ckpt,
+            out=Path(out_dir) / f"synvae_beta{beta:g}.pt",
+            dataset=dataset,
+            beta=beta,
+            preset=preset,
+            seed=seed,
+            image_set=image_set,
+            device=device,
+            on_progress=on_progress,
+        )
+        rows.append(comparison_row(beta, result["metrics"]))
+    return rows
+
+
+def comparison_row(beta: float, metrics: dict) -> dict:
+    vis, syn = metrics["visvae"], metrics["synvae"]
+    return {
+        "beta": beta,
+        "visvae_mse": vis["mse"],
+        "synvae_mse": syn["mse"],
+        "visvae_kl": vis["kl"],
+        "synvae_kl": syn["kl"],
+        "visvae_p_at_10": vis["p_at_10"],
+        "synvae_p_at_10": syn["p_at_10"],
+        "visvae_accuracy": vis["accuracy"],
+        "synvae_accuracy": syn["accuracy"],
+        "synvae_mi_nats": syn["mi_nats"],
+    }
+
+
+def markdown_table(rows: Sequence[dict]) -> str:
+    """Rows of equal keys as a Markdown table (numbers to 3 significant decimals)."""
+    if not rows:
+        return ""
+    header = list(rows[0])
+    cells = [[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row.values()] for row in rows]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in cells])
+
+
+# ----- command line -------------------------------------------------------------------------------
+def _print_progress(record: dict) -> None:
+    keys = ("phase", "step", "total_steps", "elapsed_s", "train_loss", "val_loss")
+    print(json.dumps({k: record[k] for k in keys if k in record}), flush=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m modeling.train", description=__doc__.split("\n")[0]
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    music = commands.add_parser("musicvae", help="train a 2-bar melody MusicVAE")
+    music.add_argument("--preset", default="cpu_demo", choices=sorted(MUSICVAE_TRAINING))
+    music.add_argument("--out", required=True, type=Path)
+    music.add_argument("--seed", type=int, default=0)
+    music.add_argument("--steps", type=int)
+    music.add_argument("--batch-size", type=int)
+    music.add_argument("--time-limit-s", type=float)
+    music.add_argument("--max-works", type=int)
+    music.add_argument("--corpus-cache", type=Path)
+    music.add_argument("--resume", action="store_true")
+    for name in ("synvae", "beta-grid"):
+        sub = commands.add_parser(
+            name, help=f"train {'a SynVAE' if name == 'synvae' else 'SynVAEs over betas'}"
+        )
+        sub.add_argument("--musicvae-ckpt", required=True, type=Path)
+        sub.add_argument("--dataset", default="digits", choices=("digits", "mnist"))
+        sub.add_argument("--preset", default="cpu_demo", choices=sorted(SYNVAE_TRAINING))
+        sub.add_argument("--seed", type=int, default=0)
+        sub.add_argument("--mnist-limit", type=int)
+        if name == "synvae":
+            sub.add_argument("--beta", type=float, default=0.5)
+            sub.add_argument("--relaxation", default="straight_through")
+            sub.add_argument("--out", required=True, type=Path)
+        else:
+            sub.add_argument("--betas", type=float, nargs="+", default=[0.1, 0.5, 1.0, 2.0])
+            sub.add_argument("--out-dir", required=True, type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> dict | list:
+    args = build_parser().parse_args(argv)
+    if args.command == "musicvae":
+        result = train_musicvae(
+            out=args.out,
+            preset=args.preset,
+            seed=args.seed,
+            steps=args.steps,
+            batch_size=args.batch_size,
+            time_limit_s=args.time_limit_s,
+            max_works=args.max_works,
+            corpus_cache=args.corpus_cache,
+            resume=args.resume,
+            on_progress=_print_progress,
+        )
+    elif args.command == "synvae":
+        result = train_synvae(
+            musicvae_ckpt=args.musicvae_ckpt,
+            out=args.out,
+            dataset=args.dataset,
+            beta=args.beta,
+            preset=args.preset,
+            seed=args.seed,
+            relaxation=args.relaxation,
+            mnist_limit=args.mnist_limit,
+            on_progress=_print_progress,
+        )
+    else:
+        result = beta_grid(
+            musicvae_ckpt=args.musicvae_ckpt,
+            out_dir=args.out_dir,
+            betas=args.betas,
+            dataset=args.dataset,
+            preset=args.preset,
+            seed=args.seed,
+            on_progress=_print_progress,
+        )
+        print(markdown_table(result))
+    print(json.dumps(result, indent=2, default=str))
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -55,7 +55,9 @@ def _scaled(channels: int, width: float) -> int:
 def build_encoder_convs(config: VisVAEConfig) -> tuple[nn.Sequential, int]:
     """The convolution stack shared by the VisVAE encoder and the classifier: (stack, features)."""
     if config.architecture not in ARCHITECTURES:
-        raise ValueError(f"unknown architecture {config.architecture!r}; use one of {ARCHITECTURES}")
+        raise ValueError(
+            f"unknown architecture {config.architecture!r}; use one of {ARCHITECTURES}"
+        )
     in_channels, size, _ = config.image_shape
     widths = (32, 64) if config.architecture == "28x28x1" else (64, 128, 128, 256)
     layers: list[nn.Module] = []

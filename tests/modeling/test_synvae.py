@@ -1,0 +1,79 @@
+"""SynVAE: image -> frozen music -> image; only the visual side learns."""
+
+import pytest
+import torch
+
+from modeling.data.melody import NUM_CLASSES, STEPS
+from modeling.musicvae import MusicVAEConfig
+from modeling.synvae import RELAXATIONS, SynVAE, SynVAEConfig, synvae_step_loss
+from modeling.visvae import VisVAEConfig
+
+
+def tiny_synvae(relaxation: str = "straight_through", seed: int = 0) -> SynVAE:
+    torch.manual_seed(seed)
+    config = SynVAEConfig(
+        visual=VisVAEConfig.tiny(z_size=8), music=MusicVAEConfig.tiny(), relaxation=relaxation
+    )
+    return SynVAE(config)
+
+
+def images(n: int = 8) -> torch.Tensor:
+    return torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(2))
+
+
+def test_latent_sizes_must_match():
+    with pytest.raises(ValueError, match="z size"):
+        SynVAEConfig(visual=VisVAEConfig.tiny(z_size=4), music=MusicVAEConfig.tiny())
+
+
+def test_forward_shapes():
+    out = tiny_synvae()(images())
+    assert out["reconstruction"].shape == (8, 1, 28, 28)
+    assert out["melody"].shape == (8, STEPS, NUM_CLASSES)
+    assert out["z_v"].shape == out["z_a"].shape == (8, 8)
+
+
+def test_image_to_melody_gives_reproducible_tokens():
+    model = tiny_synvae()
+    tokens = model.image_to_melody(images())
+    assert tokens.shape == (8, STEPS) and tokens.dtype == torch.int64
+    assert torch.equal(tokens, model.image_to_melody(images()))
+    sampled = model.image_to_melody(
+        images(), temperature=1.0, generator=torch.Generator().manual_seed(0)
+    )
+    assert sampled.shape == (8, STEPS)
+
+
+def test_translation_re_encodes_exactly_the_melody_it_plays():
+    model = tiny_synvae()
+    out = model.translate(images())
+    mu_a, _ = model.music.encode(out["tokens"])
+    assert torch.allclose(out["mu_a"], mu_a)
+
+
+@pytest.mark.parametrize("relaxation", RELAXATIONS)
+def test_gradients_reach_the_visual_encoder_through_music(relaxation):
+    model = tiny_synvae(relaxation)
+    loss, _ = synvae_step_loss(model, (images(),), step=0)
+    loss.backward()
+    encoder_grad = model.visual.encoder_convs[0].weight.grad
+    assert encoder_grad is not None and encoder_grad.abs().sum() > 0
+    assert all(p.grad is None for p in model.music.parameters())
+
+
+def test_a_training_step_lowers_the_loss_and_leaves_music_untouched():
+    model = tiny_synvae()
+    model.eval()  # deterministic path (mu_v, mu_a) for the before/after comparison
+    music_before = {k: v.clone() for k, v in model.music.state_dict().items()}
+    visual_before = model.visual.decoder_dense.weight.clone()
+    optimizer = torch.optim.Adam(model.parameters_to_optimize(), lr=1e-3)
+    batch = (images(16),)
+    before, _ = synvae_step_loss(model, batch, step=0)
+    optimizer.zero_grad()
+    before.backward()
+    optimizer.step()
+    after, _ = synvae_step_loss(model, batch, step=1)
+    assert float(after) < float(before)
+    assert not torch.equal(visual_before, model.visual.decoder_dense.weight)
+    for name, value in model.music.state_dict().items():
+        assert torch.equal(value, music_before[name]), name
