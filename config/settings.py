@@ -73,6 +73,8 @@ def database_from_env() -> dict:
     if url:
         config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
         config.setdefault("TEST", {})
+        if config["ENGINE"].endswith("sqlite3"):
+            config["OPTIONS"] = {"timeout": 30, "transaction_mode": "IMMEDIATE"}
         if env_str("TEST_DATABASE_NAME"):
             config["TEST"]["NAME"] = env_str("TEST_DATABASE_NAME")
         return config
@@ -123,10 +125,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 SYNLAB_MAX_UPLOAD_BYTES = env_int("SYNLAB_MAX_UPLOAD_BYTES", 500 * 1024 * 1024)
 SYNLAB_MEDIA_URL_MAX_AGE_S = env_int("SYNLAB_MEDIA_URL_MAX_AGE_S", 6 * 3600)
+# A running job not finished after this long is taken to be lost (its worker died) and redone.
+SYNLAB_JOB_LEASE_S = env_int("SYNLAB_JOB_LEASE_S", 600)
 
 # Celery: the embedded default needs no server; CELERY_BROKER_URL=redis://... for production.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
-CELERY_BROKER_DIR = VAR_DIR / "broker"
+CELERY_BROKER_DIR = Path(env_str("SYNLAB_BROKER_DIR", str(VAR_DIR / "broker")))
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),

@@ -4,13 +4,13 @@ import logging
 import random
 import shutil
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from studies.designs import DesignError, design_for
@@ -106,9 +106,7 @@ def generation_job_run(*, job_id: int) -> GenerationJob | None:
     A job left `running` by a killed worker is claimed again on redelivery (acks_late), and the
     build itself runs in one transaction, so a crash leaves nothing half-created.
     """
-    claimed = GenerationJob.objects.filter(
-        pk=job_id, status__in=[GenerationJob.Status.QUEUED, GenerationJob.Status.RUNNING]
-    ).update(
+    claimed = GenerationJob.objects.filter(claimable_jobs(), pk=job_id).update(
         status=GenerationJob.Status.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now()
     )
     if not claimed:
@@ -130,6 +128,29 @@ def generation_job_run(*, job_id: int) -> GenerationJob | None:
     return job
 
 
+def claimable_jobs() -> Q:
+    """Queued jobs, and running ones whose lease ran out (their worker died)."""
+    stale = timezone.now() - timedelta(seconds=settings.SYNLAB_JOB_LEASE_S)
+    return Q(status=GenerationJob.Status.QUEUED) | Q(
+        status=GenerationJob.Status.RUNNING, started_at__lt=stale
+    )
+
+
+def generation_jobs_requeue_lost() -> list[int]:
+    """Send again the jobs whose message or worker was lost; called when a worker starts."""
+    from workers.tasks import study_build_task
+
+    stale = timezone.now() - timedelta(seconds=settings.SYNLAB_JOB_LEASE_S)
+    lost = list(
+        GenerationJob.objects.filter(claimable_jobs(), created_at__lt=stale).values_list(
+            "pk", flat=True
+        )
+    )
+    for job_id in lost:
+        study_build_task.delay(job_id)
+    return lost
+
+
 def study_build(*, study: Study) -> None:
     with transaction.atomic():
         locked = Study.objects.select_for_update().get(pk=study.pk)
@@ -137,6 +158,7 @@ def study_build(*, study: Study) -> None:
             raise DesignError([f"The study is {locked.status}, not generating."])
         if Phase.objects.filter(study=locked).exists():
             raise DesignError(["The study already has phases; it was built before."])
+        remove_study_stimulus_files(locked)  # leftovers of a build whose worker was killed
         try:
             design_for(locked.kind).build(study=locked)
         except BaseException:
