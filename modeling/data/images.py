@@ -218,20 +218,31 @@ def stratified_split(
 ) -> list[np.ndarray]:
     """Index arrays (train, val, test): each class is shuffled and cut by ``fractions``.
 
-    Small classes may have no val or test image; every class keeps at least one train image.
+    Per class the counts are apportioned by largest remainder (10 images at 70/15/15 give
+    7/2/1). Small classes may have no val or test image; every class keeps a train image.
     """
     rng = np.random.default_rng(seed)
     parts: list[list[int]] = [[] for _ in fractions]
     for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)[rng.permutation(int(np.sum(labels == label)))]
-        n_val = round(fractions[1] * len(members))
-        n_test = round(fractions[2] * len(members))
-        if n_val + n_test >= len(members):
-            n_val, n_test = min(n_val, len(members) - 1), 0
-        parts[1].extend(members[:n_val])
-        parts[2].extend(members[n_val : n_val + n_test])
-        parts[0].extend(members[n_val + n_test :])
+        members = np.flatnonzero(labels == label)
+        members = members[rng.permutation(len(members))]
+        counts = apportion(len(members), fractions=fractions)
+        bounds = np.cumsum([0, *counts])
+        for part, start, stop in zip(parts, bounds[:-1], bounds[1:], strict=True):
+            part.extend(members[start:stop])
     return [np.sort(np.array(p, dtype=np.int64)) for p in parts]
+
+
+def apportion(total: int, *, fractions: Sequence[float]) -> list[int]:
+    """Split ``total`` items by ``fractions`` (largest remainder; the first part gets >= 1)."""
+    shares = np.asarray(fractions, dtype=np.float64) / np.sum(fractions) * total
+    counts = np.floor(shares).astype(int)
+    for index in np.argsort(-(shares - counts), kind="stable")[: total - counts.sum()]:
+        counts[index] += 1
+    if total and counts[0] == 0:
+        counts[int(np.argmax(counts))] -= 1
+        counts[0] = 1
+    return [int(c) for c in counts]
 
 
 def validate_image_set(images: ImageSet, *, expected_shape: Sequence[int] | None = None) -> None:
