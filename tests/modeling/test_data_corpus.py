@@ -7,6 +7,7 @@ from modeling.data import corpus as corpus_module
 from modeling.data.composers import COLLECTIONS, COMPOSERS, composer_years, source_period
 from modeling.data.corpus import (
     build_melody_corpus,
+    extract_work_windows,
     list_corpus_works,
     select_works,
     split_works_by_id,
@@ -128,3 +129,14 @@ def test_every_composer_folder_of_music21_has_dates():
     assert source_period("ryansMammoth") == (1883, 1883)
     with pytest.raises(KeyError):
         composer_years("essenFolksong")
+
+
+@pytest.mark.slow  # starts two spawned processes that import music21
+def test_parallel_parsing_gives_the_same_windows():
+    works = select_works(list_corpus_works(sources=("bach",)), max_works=4, seed=0)
+    serial, serial_skipped = extract_work_windows(works)
+    parallel, parallel_skipped = extract_work_windows(works, processes=2)
+    assert serial_skipped == parallel_skipped
+    assert sorted(serial) == sorted(parallel)
+    for work_id, windows in serial.items():
+        np.testing.assert_array_equal(parallel[work_id], windows)
