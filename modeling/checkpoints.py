@@ -42,7 +42,7 @@ class Checkpoint:
 
     def to_file_dict(self) -> dict:
         data = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "path"}
-        data["torch_version"] = torch.__version__
+        data["torch_version"] = str(torch.__version__)
         return data
 
 

@@ -160,7 +160,11 @@ def synvae_loss(
     mse = summed_squared_error(reconstruction, target)
     kl = kl_from_logvar(mu_v, logvar_v)
     loss = (mse + beta * kl).mean()
-    return loss, {"loss": float(loss.detach()), "mse": float(mse.mean()), "kl": float(kl.mean())}
+    return loss, {
+        "loss": float(loss.detach()),
+        "mse": float(mse.detach().mean()),
+        "kl": float(kl.detach().mean()),
+    }
 
 
 def synvae_step_loss(

@@ -199,7 +199,7 @@ def _restore(
 def _check_finite(loss: Tensor, step: int) -> None:
     if not torch.isfinite(loss):
         raise TrainingDiverged(
-            f"training diverged: the loss became {float(loss)} at step {step}; "
+            f"training diverged: the loss became {float(loss.detach())} at step {step}; "
             "lower the learning rate or check the data"
         )
 
@@ -391,10 +391,7 @@ def train_musicvae(
         preset, steps=steps, batch_size=batch_size, time_limit_s=time_limit_s
     )
     if corpus is None:
-        from modeling.data.corpus import build_melody_corpus
-
-        cache = Path(corpus_cache) if corpus_cache is not None else None
-        corpus = build_melody_corpus(max_works=max_works, seed=seed, cache_path=cache)
+        corpus = _default_corpus(max_works=max_works, seed=seed, cache_path=corpus_cache)
     train_tokens = torch.as_tensor(corpus.train, dtype=torch.long)
     val_tokens = torch.as_tensor(corpus.val, dtype=torch.long)
     config = TrainConfig(
@@ -436,6 +433,14 @@ def train_musicvae(
         "stopped": result.stopped,
         "seed": seed,
     }
+
+
+def _default_corpus(*, max_works: int | None, seed: int, cache_path: Path | str | None):
+    """The music21 melody corpus (cached to ``cache_path`` when given)."""
+    from modeling.data.corpus import build_melody_corpus
+
+    cache = Path(cache_path) if cache_path is not None else None
+    return build_melody_corpus(max_works=max_works, seed=seed, cache_path=cache)
 
 
 def _update_checkpoint_metrics(path: Path, metrics: dict, **description) -> None:

@@ -151,7 +151,11 @@ def visvae_loss(
     mse = summed_squared_error(reconstruction, target)
     kl = kl_from_logvar(mu, logvar)
     loss = (mse + beta * kl).mean()
-    return loss, {"loss": float(loss.detach()), "mse": float(mse.mean()), "kl": float(kl.mean())}
+    return loss, {
+        "loss": float(loss.detach()),
+        "mse": float(mse.detach().mean()),
+        "kl": float(kl.detach().mean()),
+    }
 
 
 def visvae_step_loss(
