@@ -180,7 +180,10 @@ def piano_roll_png(
     dpi = 100
     figure = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     FigureCanvasAgg(figure)
-    axes = figure.add_axes((0.08, 0.15, 0.9, 0.8))
+    left, bottom, right, top = 55, 40, 10, 10  # margins in pixels, room for the axis labels
+    axes = figure.add_axes(
+        (left / width, bottom / height, 1 - (left + right) / width, 1 - (bottom + top) / height)
+    )
     pitches = [n.pitch for inst in pm.instruments for n in inst.notes]
     for index, instrument in enumerate(pm.instruments):
         colour = f"C{index % 10}"
