@@ -248,7 +248,8 @@ def _render_with_tinysoundfont(module, pm: pretty_midi.PrettyMIDI, *, sample_rat
 
 
 def _midi_events(pm: pretty_midi.PrettyMIDI, *, synth, soundfont_id: int) -> list[_MidiEvent]:
-    """Time-sorted events; each instrument gets its own channel (drums share channel 10)."""
+    """Time-sorted events; one channel per instrument (drums share channel 10; past 15
+    melodic instruments, channels are reused and the later program wins)."""
     events = []
     melodic_channels = [c for c in range(MIDI_CHANNELS) if c != DRUM_CHANNEL]
     for index, instrument in enumerate(pm.instruments):

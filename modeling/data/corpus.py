@@ -104,36 +104,15 @@ def build_melody_corpus(
     val = _drop_rows_in(val, train)
     rng = np.random.default_rng(seed)
     train = train[rng.permutation(len(train))]
-    description = {
-        "source": "music21 core corpus " + _music21_version(),
-        "settings": settings,
-        "sources": list(sources),
-        "encoding": "MelodyOneHotEncoding, 90 classes, 32 sixteenth-note steps (2 bars of 4/4)",
-        "works": {
-            "listed": len(works),
-            "with_windows": len(windows_by_work),
-            "train": len(train_ids),
-            "val": len(val_ids),
-            "skipped": dict(skipped),
-            "per_source": dict(Counter(w.split("/")[0] for w in windows_by_work)),
-            "train_ids": list(train_ids),
-            "val_ids": list(val_ids),
-        },
-        "counts": {
-            "windows_before_transposition": int(sum(len(w) for w in windows_by_work.values())),
-            "train": int(len(train)),
-            "val": int(len(val)),
-            "val_removed_as_in_train": int(val_before_overlap - len(val)),
-        },
-        "transpositions": settings["transpositions"],
-        "seed": int(seed),
-        "split_rule": SPLIT_RULE,
-        "window_rule": (
-            "highest note of the melody part (Soprano, else highest part), 16th-note grid, "
-            "non-overlapping 2-bar windows from the first downbeat, only 2/4, 4/4, 2/2; "
-            f"windows sounding less than {min_sounding_fraction:.0%} of steps are skipped"
-        ),
-    }
+    description = _describe(
+        settings=settings,
+        works=works,
+        windows_by_work=windows_by_work,
+        skipped=skipped,
+        split=(train_ids, val_ids),
+        arrays=(train, val),
+        val_removed=val_before_overlap - len(val),
+    )
     corpus = MelodyCorpus(train=train, val=val, description=description)
     if cache_path is not None:
         save_corpus(corpus, Path(cache_path))
@@ -296,6 +275,52 @@ def load_cached_corpus(path: Path, *, settings: dict) -> MelodyCorpus | None:
     except (OSError, ValueError, KeyError):
         return None
     return corpus if corpus.description.get("settings") == settings else None
+
+
+def _describe(
+    *,
+    settings: dict,
+    works: Sequence[WorkRef],
+    windows_by_work: dict[str, np.ndarray],
+    skipped: Counter,
+    split: tuple[list[str], list[str]],
+    arrays: tuple[np.ndarray, np.ndarray],
+    val_removed: int,
+) -> dict:
+    """What the corpus is and how it was made, for checkpoints and reports."""
+    train_ids, val_ids = split
+    train, val = arrays
+    return {
+        "source": "music21 core corpus " + _music21_version(),
+        "settings": settings,
+        "sources": settings["sources"],
+        "encoding": "MelodyOneHotEncoding, 90 classes, 32 sixteenth-note steps (2 bars of 4/4)",
+        "works": {
+            "listed": len(works),
+            "with_windows": len(windows_by_work),
+            "train": len(train_ids),
+            "val": len(val_ids),
+            "skipped": dict(skipped),
+            "per_source": dict(Counter(w.split("/")[0] for w in windows_by_work)),
+            "train_ids": list(train_ids),
+            "val_ids": list(val_ids),
+        },
+        "counts": {
+            "windows_before_transposition": int(sum(len(w) for w in windows_by_work.values())),
+            "train": int(len(train)),
+            "val": int(len(val)),
+            "val_removed_as_in_train": int(val_removed),
+        },
+        "transpositions": settings["transpositions"],
+        "seed": settings["seed"],
+        "split_rule": SPLIT_RULE,
+        "window_rule": (
+            "highest note of the melody part (Soprano, else highest part), 16th-note grid, "
+            "non-overlapping 2-bar windows from the first downbeat, only 2/4, 4/4, 2/2; "
+            f"windows sounding less than {settings['min_sounding_fraction']:.0%} of steps "
+            "are skipped"
+        ),
+    }
 
 
 def _stack_transposed(
