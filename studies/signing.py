@@ -14,10 +14,13 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from studies.models import Participant, Stimulus
 
 MASK_BITS = 63
+# Stamps are rounded to this window so the next trial's prefetched media keep their address.
+STAMP_WINDOW_S = 600
 
 
 def media_url(participant: Participant, stimulus: Stimulus, *, now: float | None = None) -> str:
-    stamp = int(now if now is not None else time.time())
+    current = int(now if now is not None else time.time())
+    stamp = current - current % STAMP_WINDOW_S
     masked = stimulus.pk ^ id_mask(participant.token, stamp)
     body = f"{base36(stamp)}.{base36(masked)}"
     return reverse(
@@ -38,7 +41,7 @@ def stimulus_id_from_signed(
     if not constant_time_compare(given, signature(participant.token, body)):
         return None
     age = (now if now is not None else time.time()) - stamp
-    if age > settings.SYNLAB_MEDIA_URL_MAX_AGE_S or age < -60:
+    if age > settings.SYNLAB_MEDIA_URL_MAX_AGE_S + STAMP_WINDOW_S or age < -60:
         return None
     return masked ^ id_mask(participant.token, stamp)
 

@@ -166,19 +166,17 @@ def trial_page(request, participant):
             }
             for position, option in enumerate(screen.options)
         ],
-        preload=preload_links(participant, upcoming),
+        prefetch=prefetch_urls(participant, upcoming),
     )
     return render(request, "participant/trial.html", context)
 
 
-def preload_links(participant: Participant, upcoming) -> list[dict]:
+def prefetch_urls(participant: Participant, upcoming) -> list[str]:
+    """The next trial's media, fetched during this trial (same URLs: the cache serves them)."""
     if upcoming is None:
         return []
     stimuli = [upcoming.trial.prompt] + [option.stimulus for option in upcoming.options]
-    return [
-        {"url": media_url(participant, s), "as": "image" if s.kind == "image" else "audio"}
-        for s in stimuli
-    ]
+    return [media_url(participant, stimulus) for stimulus in stimuli]
 
 
 def answer_submit(request, participant):
