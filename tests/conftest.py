@@ -1,8 +1,4 @@
-import os
-
 import pytest
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,8 @@ from pathlib import Path
 
 import pytest
 
+# Playwright's sync API runs an event loop in this thread; Django's ORM must still be usable here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("SYNLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
