@@ -1,4 +1,4 @@
-"""Operators configure Synlab from the environment; production settings pass Django's deploy check."""
+"""Operators configure Synlab from the environment; production passes the deploy check."""
 
 import os
 import secrets
