@@ -272,12 +272,27 @@ class StudyAdmin(admin.ModelAdmin):
         return exports.download_response(queryset.first(), "json")
 
 
+def stimulus_player(stimulus: Stimulus) -> str:
+    url = reverse("stimulus-file", args=[stimulus.pk])
+    if stimulus.kind == Stimulus.Kind.IMAGE:
+        return format_html(
+            '<img src="{}" alt="{}" style="max-height:64px">', url, stimulus.description
+        )
+    if stimulus.kind == Stimulus.Kind.AUDIO:
+        return format_html('<audio controls preload="none" src="{}"></audio>', url)
+    return format_html('<a href="{}">download</a>', url)
+
+
 @admin.register(Stimulus)
 class StimulusAdmin(admin.ModelAdmin):
-    list_display = ["key", "kind", "class_label", "study", "duration_s", "sha256"]
+    list_display = ["key", "kind", "class_label", "study", "duration_s", "listen_or_look"]
     list_filter = ["kind", "study"]
     search_fields = ["key", "sha256"]
-    readonly_fields = [f.name for f in Stimulus._meta.fields]
+    readonly_fields = [f.name for f in Stimulus._meta.fields] + ["listen_or_look"]
+
+    @admin.display(description="Media")
+    def listen_or_look(self, stimulus):
+        return stimulus_player(stimulus)
 
 
 class OptionInline(admin.TabularInline):

@@ -12,4 +12,9 @@ urlpatterns = [
         staff_member_required(admin_views.responses_export),
         name="study-responses-export",
     ),
+    path(
+        "researcher/stimuli/<int:pk>/file",
+        staff_member_required(admin_views.stimulus_file),
+        name="stimulus-file",
+    ),
 ]
