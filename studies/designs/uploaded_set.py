@@ -285,20 +285,8 @@ def build_preview_phase(*, study, plan, params, stimuli, rng) -> None:
         return
     phase = Phase.objects.create(study=study, kind=Phase.Kind.PREVIEW, order=0, title="Examples")
     for order, row in enumerate(chosen):
-        prompt, answer = prompt_and_answer(row, params.trial_type)
-        trial = Trial.objects.create(
-            phase=phase,
-            order=order,
-            trial_type=params.trial_type,
-            prompt=stimuli[prompt],
-            class_label=row.class_label,
-        )
-        TrialOption.objects.create(
-            trial=trial,
-            stimulus=stimuli[answer],
-            order=0,
-            is_correct=True,
-            identity=row.class_label,
+        create_trial(
+            phase=phase, order=order, row=row, options=[(row, True)], params=params, stimuli=stimuli
         )
 
 
@@ -309,26 +297,34 @@ def build_test_phase(*, study, plan, params, stimuli, rng) -> None:
     by_class = rows_by_class(test_rows)
     phase = Phase.objects.create(study=study, kind=Phase.Kind.TEST, order=1, title="Test")
     for order, row in enumerate(chosen):
-        prompt, answer = prompt_and_answer(row, params.trial_type)
-        trial = Trial.objects.create(
-            phase=phase,
-            order=order,
-            trial_type=params.trial_type,
-            prompt=stimuli[prompt],
-            class_label=row.class_label,
-        )
         other_classes = sorted(label for label in by_class if label != row.class_label)
         distractor_classes = rng.sample(other_classes, params.n_options - 1)
         options = [(row, True)] + [(rng.choice(by_class[c]), False) for c in distractor_classes]
-        for option_order, (option_row, is_correct) in enumerate(options):
-            _, option_name = prompt_and_answer(option_row, params.trial_type)
-            TrialOption.objects.create(
-                trial=trial,
-                stimulus=stimuli[option_name],
-                order=option_order,
-                is_correct=is_correct,
-                identity=option_row.class_label,
-            )
+        create_trial(
+            phase=phase, order=order, row=row, options=options, params=params, stimuli=stimuli
+        )
+
+
+def create_trial(*, phase, order, row, options, params, stimuli) -> Trial:
+    """One trial: the row's prompt, and options given as (row, is_correct) in canonical order."""
+    prompt, _ = prompt_and_answer(row, params.trial_type)
+    trial = Trial.objects.create(
+        phase=phase,
+        order=order,
+        trial_type=params.trial_type,
+        prompt=stimuli[prompt],
+        class_label=row.class_label,
+    )
+    for option_order, (option_row, is_correct) in enumerate(options):
+        _, option_name = prompt_and_answer(option_row, params.trial_type)
+        TrialOption.objects.create(
+            trial=trial,
+            stimulus=stimuli[option_name],
+            order=option_order,
+            is_correct=is_correct,
+            identity=option_row.class_label,
+        )
+    return trial
 
 
 def rows_by_class(rows: list[ManifestRow]) -> dict[str, list[ManifestRow]]:

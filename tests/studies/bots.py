@@ -45,6 +45,16 @@ class Bot:
         data = {"trial": trial, "choice": choice, "rt_ms": 900, "plays": 1, "heard_to_end": "true"}
         return self.submit("test", {**data, **extra})
 
+    def reach_first_trial(self, **demographics) -> str:
+        """Consent, answer the questionnaire, skip through to the first trial; return its page."""
+        self.open_link()
+        self.consent()
+        answers = {"gender": "female", "age_band": "18-24", "musical_level": "amateur"}
+        self.submit("demographics", {**answers, **demographics})
+        self.submit("instructions")
+        self.submit("preview")
+        return self.page().content.decode()
+
     def take_whole_study(self, choose=lambda index, html: 0):
         self.open_link()
         self.consent()

@@ -35,12 +35,7 @@ def test_a_link_opens_only_for_its_participant_and_only_for_a_while(live_study, 
 
 def test_the_next_trials_media_are_prefetched_under_the_addresses_it_will_use(live_study):
     bot = Bot(client=Client(), study_slug=live_study.slug)
-    bot.open_link(), bot.consent()
-    bot.submit(
-        "demographics", {"gender": "female", "age_band": "18-24", "musical_level": "amateur"}
-    )
-    bot.submit("instructions"), bot.submit("preview")
-    first = bot.page().content.decode()
+    first = bot.reach_first_trial(gender="female", age_band="18-24", musical_level="amateur")
     prefetched = re.findall(r'<link rel="prefetch" href="([^"]+)"', first)
     bot.answer(first, 0)
     second = bot.page().content.decode()

@@ -66,12 +66,7 @@ def test_each_participant_gets_their_own_reproducible_order(live_study):
 
 def test_the_same_answer_sent_twice_is_stored_once_with_the_same_reply(live_study):
     bot = bot_for(live_study)
-    bot.open_link(), bot.consent()
-    bot.submit(
-        "demographics", {"gender": "male", "age_band": "18-24", "musical_level": "professional"}
-    )
-    bot.submit("instructions"), bot.submit("preview")
-    html = bot.page().content.decode()
+    html = bot.reach_first_trial(gender="male", age_band="18-24", musical_level="professional")
     first = bot.answer(html, 1)
     second = bot.answer(html, 2)  # a double click, or a replay with another choice
     assert first.status_code == second.status_code == 302
@@ -82,12 +77,9 @@ def test_the_same_answer_sent_twice_is_stored_once_with_the_same_reply(live_stud
 
 def test_reload_and_back_button_resume_where_the_participant_is(live_study):
     bot = bot_for(live_study)
-    bot.open_link(), bot.consent()
-    bot.submit(
-        "demographics", {"gender": "other", "age_band": "35-44", "musical_level": "intermediate"}
+    first_trial = bot.reach_first_trial(
+        gender="other", age_band="35-44", musical_level="intermediate"
     )
-    bot.submit("instructions"), bot.submit("preview")
-    first_trial = bot.page().content.decode()
     bot.answer(first_trial, 0)
     # Back button: the browser re-posts the demographics form and the first trial's answer.
     bot.submit("demographics", {"gender": "female", "age_band": "65+", "musical_level": "amateur"})
@@ -117,10 +109,7 @@ def test_an_answer_for_a_trial_not_assigned_is_forbidden(live_study, db):
     other_study = create_built_study()
     other_trial = other_study.phases.get(kind="test").trials.first()
     bot = bot_for(live_study)
-    bot.open_link(), bot.consent()
-    bot.submit("demographics", {"gender": "male", "age_band": "18-24", "musical_level": "amateur"})
-    bot.submit("instructions"), bot.submit("preview")
-    html = bot.page().content.decode()
+    html = bot.reach_first_trial(gender="male", age_band="18-24", musical_level="amateur")
     tampered = html.replace(
         re.search(r'name="trial" value="([0-9a-f-]+)"', html).group(1), str(other_trial.public_id)
     )
@@ -156,12 +145,7 @@ def test_a_closed_study_takes_no_new_participants_and_no_more_answers(live_study
     from studies import services
 
     bot = bot_for(live_study)
-    bot.open_link(), bot.consent()
-    bot.submit(
-        "demographics", {"gender": "female", "age_band": "18-24", "musical_level": "amateur"}
-    )
-    bot.submit("instructions"), bot.submit("preview")
-    html = bot.page().content.decode()
+    html = bot.reach_first_trial(gender="female", age_band="18-24", musical_level="amateur")
     services.study_close(study=live_study)
     assert bot.answer(html, 0).status_code == 403
     assert Client().get(f"/s/{live_study.slug}/").status_code == 403
@@ -170,12 +154,7 @@ def test_a_closed_study_takes_no_new_participants_and_no_more_answers(live_study
 
 def test_media_links_are_per_participant_and_reveal_nothing(live_study):
     bot = bot_for(live_study)
-    bot.open_link(), bot.consent()
-    bot.submit(
-        "demographics", {"gender": "female", "age_band": "18-24", "musical_level": "amateur"}
-    )
-    bot.submit("instructions"), bot.submit("preview")
-    html = bot.page().content.decode()
+    html = bot.reach_first_trial(gender="female", age_band="18-24", musical_level="amateur")
     urls = re.findall(r'src="(/p/[^"]+/m/[^"]+)"', html)
     assert len(urls) == 4  # the clip and three images
     for url in urls:

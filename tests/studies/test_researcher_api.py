@@ -127,7 +127,7 @@ def test_the_admin_shows_progress_and_exports_answers(client, researcher, live_s
     assert client.get("/admin/studies/study/").status_code == 200
     assert client.get("/admin/studies/study/add/").status_code == 200
     stimuli_page = client.get("/admin/studies/stimulus/").content.decode()
-    assert stimuli_page.count("<audio controls") == 12 and stimuli_page.count("/file\" alt=") == 12
+    assert stimuli_page.count("<audio controls") == 12 and stimuli_page.count('/file" alt=') == 12
     clip = live_study.stimuli.filter(kind="audio").first()
     assert client.get(f"/researcher/stimuli/{clip.pk}/file").status_code == 200
     client.logout()
