@@ -33,6 +33,7 @@ class StudyAddForm(forms.ModelForm):
             "design_params",
             "seed",
             "raters_per_trial",
+            "trials_per_participant",
             "require_full_listen",
             "source_upload",
             "consent_text",
@@ -97,6 +98,8 @@ class StudyAdmin(admin.ModelAdmin):
                     "design_params",
                     "seed",
                     "raters_per_trial",
+                    "trials_per_participant",
+                    "abandon_after_minutes",
                     "require_full_listen",
                     "source_upload",
                     "build_problems_list",
@@ -152,6 +155,7 @@ class StudyAdmin(admin.ModelAdmin):
             design_params=data.get("design_params") or {},
             seed=data.get("seed") or 0,
             raters_per_trial=data.get("raters_per_trial") or 20,
+            trials_per_participant=data.get("trials_per_participant"),
             require_full_listen=data.get("require_full_listen", True),
             upload=data.get("source_upload"),
             created_by=request.user,
@@ -325,7 +329,7 @@ class ParticipantAdmin(admin.ModelAdmin):
     list_filter = ["study", "stage", "is_preview", "musical_level"]
     search_fields = ["prolific_pid", "label"]
     exclude = ["token"]
-    readonly_fields = ["trial_order", "option_orders"]
+    readonly_fields = ["trial_count", "next_index", "last_seen_at", "released_at"]
 
 
 @admin.register(Response)

@@ -36,6 +36,8 @@ class StudySerializer(serializers.ModelSerializer):
             "design_params",
             "seed",
             "raters_per_trial",
+            "trials_per_participant",
+            "abandon_after_minutes",
             "require_full_listen",
             "completion_code",
             "completion_url",
@@ -59,6 +61,7 @@ class StudyCreateSerializer(serializers.Serializer):
     design_params = serializers.JSONField(required=False, default=dict)
     seed = serializers.IntegerField(required=False, default=0, min_value=0)
     raters_per_trial = serializers.IntegerField(required=False, default=20, min_value=1)
+    trials_per_participant = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     require_full_listen = serializers.BooleanField(required=False, default=True)
     upload = serializers.FileField(required=False)
 

@@ -20,3 +20,9 @@ class NotAllowed(ServiceError):
 
 class Conflict(ServiceError):
     status_code = 409
+
+
+class StudyFull(ServiceError):
+    """Every place is taken for now; places free up when a session is abandoned."""
+
+    status_code = 200

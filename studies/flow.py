@@ -23,7 +23,7 @@ def stage_applies(participant: Participant, stage: str) -> bool:
     if stage == Stage.PREVIEW:
         return selectors.study_has_preview(participant.study)
     if stage == Stage.TEST:
-        return bool(participant.trial_order)
+        return participant.trial_count > 0
     return True
 
 
@@ -37,7 +37,7 @@ def stage_after(participant: Participant, stage: str) -> str:
 def progress_fraction(participant: Participant) -> float:
     """Share of the study done, for the progress bar: trials dominate the estimate."""
     pages_before_test = SEQUENCE.index(Stage.TEST)
-    total = pages_before_test + len(participant.trial_order)
+    total = pages_before_test + participant.trial_count
     if participant.stage == Stage.DONE:
         return 1.0
     position = SEQUENCE.index(participant.stage)

@@ -44,7 +44,15 @@ class Study(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     design_params = models.JSONField(default=dict, blank=True)
     seed = models.PositiveIntegerField(default=0)
-    raters_per_trial = models.PositiveIntegerField(default=20)
+    raters_per_trial = models.PositiveIntegerField(
+        default=20, help_text="Every test trial is answered by exactly this many participants."
+    )
+    trials_per_participant = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Empty: every participant does every test trial."
+    )
+    abandon_after_minutes = models.PositiveIntegerField(
+        default=60, help_text="An unfinished session idle this long frees its trials for others."
+    )
     require_full_listen = models.BooleanField(
         default=True, help_text="Participants must hear the whole clip before they can answer."
     )
@@ -183,9 +191,12 @@ class Participant(models.Model):
     age_band = models.CharField(max_length=16, blank=True)
     musical_level = models.CharField(max_length=16, blank=True)
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.DEMOGRAPHICS)
-    trial_order = models.JSONField(default=list, help_text="Assigned test trial ids, in order")
-    option_orders = models.JSONField(default=dict, help_text="trial id -> option ids on screen")
+    trial_count = models.PositiveIntegerField(default=0, help_text="Test trials assigned")
     next_index = models.PositiveIntegerField(default=0)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+    released_at = models.DateTimeField(
+        null=True, blank=True, help_text="Abandoned: the trials went back to the pool"
+    )
     user_agent = models.CharField(max_length=400, blank=True)
     consented_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -201,6 +212,32 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return self.label or self.prolific_pid or f"participant {self.pk}"
+
+
+class Assignment(models.Model):
+    """A test trial handed to a participant: its place in their list and their option order."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="assignments"
+    )
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="assignments")
+    sequence = models.PositiveIntegerField()
+    option_order = models.JSONField(help_text="Option ids in screen order")
+    rater_index = models.PositiveIntegerField(help_text="How many raters had this trial before")
+
+    class Meta:
+        ordering = ["participant", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "trial"], name="assignment_trial_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["participant", "sequence"], name="assignment_sequence_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} #{self.sequence}: {self.trial}"
 
 
 class Response(models.Model):

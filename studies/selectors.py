@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.http import Http404
 
-from studies.models import Participant, Phase, Response, Stimulus, Study, Trial, TrialOption
+from studies.models import (
+    Assignment,
+    Participant,
+    Phase,
+    Response,
+    Stimulus,
+    Study,
+    Trial,
+    TrialOption,
+)
 
 
 def participant_by_token(token: str) -> Participant:
@@ -34,15 +43,17 @@ class ScreenTrial:
 
 
 def trial_for_participant(participant: Participant, index: int) -> ScreenTrial | None:
-    if index >= len(participant.trial_order):
-        return None
-    trial_id = participant.trial_order[index]
-    trial = Trial.objects.select_related("prompt").get(pk=trial_id)
-    options = {o.pk: o for o in trial.options.select_related("stimulus")}
-    ordered = [options[pk] for pk in participant.option_orders[str(trial_id)]]
-    return ScreenTrial(
-        trial=trial, options=ordered, index=index, total=len(participant.trial_order)
+    assignment = (
+        Assignment.objects.filter(participant=participant, sequence=index)
+        .select_related("trial__prompt")
+        .first()
     )
+    if assignment is None:
+        return None
+    trial = assignment.trial
+    options = {o.pk: o for o in trial.options.select_related("stimulus")}
+    ordered = [options[pk] for pk in assignment.option_order]
+    return ScreenTrial(trial=trial, options=ordered, index=index, total=participant.trial_count)
 
 
 def trial_next_for_participant(participant: Participant) -> ScreenTrial | None:
@@ -115,6 +126,7 @@ RESPONSE_COLUMNS = (
     "age_band",
     "musical_level",
     "prolific_pid",
+    "participant_status",
     "client_sent_at",
     "received_at",
 )
@@ -162,6 +174,13 @@ def response_row(response: Response, correct_identity: dict, n_options: dict) ->
         "age_band": participant.age_band,
         "musical_level": participant.musical_level,
         "prolific_pid": participant.prolific_pid,
+        "participant_status": participant_status(participant),
         "client_sent_at": response.client_sent_at.isoformat() if response.client_sent_at else "",
         "received_at": response.received_at.isoformat(),
     }
+
+
+def participant_status(participant: Participant) -> str:
+    if participant.completed_at:
+        return "complete"
+    return "abandoned" if participant.released_at else "in_progress"

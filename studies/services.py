@@ -10,12 +10,21 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from studies.assignment import choose_trials, counterbalanced_order
 from studies.designs import DesignError, design_for
-from studies.errors import Conflict, InvalidInput, NotAllowed
-from studies.models import GenerationJob, Participant, Phase, Response, Study, Trial
+from studies.errors import Conflict, InvalidInput, NotAllowed, StudyFull
+from studies.models import (
+    Assignment,
+    GenerationJob,
+    Participant,
+    Phase,
+    Response,
+    Study,
+    Trial,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +40,7 @@ def study_create(
     design_params: dict | None = None,
     seed: int = 0,
     raters_per_trial: int = 20,
+    trials_per_participant: int | None = None,
     require_full_listen: bool = True,
     upload: File | None = None,
     created_by=None,
@@ -50,6 +60,7 @@ def study_create(
         design_params={k: v for k, v in vars(params).items() if v is not None},
         seed=seed,
         raters_per_trial=raters_per_trial,
+        trials_per_participant=trials_per_participant,
         require_full_listen=require_full_listen,
         created_by=created_by,
     )
@@ -220,7 +231,7 @@ def participant_enroll(
     user_agent: str = "",
     is_preview: bool = False,
 ) -> Participant:
-    """Enrol a participant and give them a seeded trial list; a known Prolific id resumes."""
+    """Enrol a participant with a balanced, seeded trial list; a known Prolific id resumes."""
     if not is_preview and study.status != Study.Status.LIVE:
         raise NotAllowed("This study is not open.")
     if prolific_pid:
@@ -236,31 +247,110 @@ def participant_enroll(
         user_agent=user_agent[:400],
         is_preview=is_preview,
     )
-    assign_trials(participant)
     try:
         with transaction.atomic():
+            # One enrolment at a time per study, so quotas are never overshot.
+            Study.objects.select_for_update().filter(pk=study.pk).first()
+            participants_release_abandoned(study=study)
+            plan = assignment_plan(participant)
+            participant.trial_count = len(plan)
             participant.save()
+            Assignment.objects.bulk_create(
+                Assignment(participant=participant, **assignment) for assignment in plan
+            )
     except IntegrityError:
         # The same Prolific id arrived twice at once: the other request won; resume theirs.
         return Participant.objects.get(study=study, prolific_pid=prolific_pid)
     return participant
 
 
-def assign_trials(participant: Participant) -> None:
-    """Seeded, reproducible order of test trials and of each trial's options."""
-    rng = random.Random(f"{participant.study.seed}:{participant.token}")
-    trials = list(
-        Trial.objects.filter(phase__study=participant.study, phase__kind=Phase.Kind.TEST)
+def assignment_plan(participant: Participant) -> list[dict]:
+    """Trials (least covered first) and counterbalanced option orders for a new participant."""
+    study = participant.study
+    trials = {
+        trial.pk: trial
+        for trial in Trial.objects.filter(phase__study=study, phase__kind=Phase.Kind.TEST)
         .order_by("phase__order", "order")
         .prefetch_related("options")
+    }
+    raters = {} if participant.is_preview else active_raters_per_trial(study)
+    rng = random.Random(f"{study.seed}:{participant.token}")
+    wanted = min(study.trials_per_participant or len(trials), len(trials))
+    quota = len(trials) + 1 if participant.is_preview else study.raters_per_trial
+    chosen = choose_trials(
+        trial_ids=list(trials), active_raters=raters, quota=quota, wanted=wanted, rng=rng
     )
-    rng.shuffle(trials)
-    participant.trial_order = [trial.pk for trial in trials]
-    participant.option_orders = {}
-    for trial in trials:
-        option_ids = [option.pk for option in trial.options.all()]
-        rng.shuffle(option_ids)
-        participant.option_orders[str(trial.pk)] = option_ids
+    if chosen is None:
+        raise StudyFull(
+            "All places in this study are taken at the moment. Places free up when someone "
+            f"leaves without finishing: please try again in {study.abandon_after_minutes} minutes."
+        )
+    return [
+        {
+            "trial": trials[trial_id],
+            "sequence": sequence,
+            "rater_index": raters.get(trial_id, 0),
+            "option_order": counterbalanced_order(
+                option_ids=[option.pk for option in trials[trial_id].options.all()],
+                rater_index=raters.get(trial_id, 0),
+                trial_seed=f"{study.seed}:{trial_id}",
+            ),
+        }
+        for sequence, trial_id in enumerate(chosen)
+    ]
+
+
+def active_raters_per_trial(study: Study) -> dict[int, int]:
+    """Raters holding each trial: finished or still going, not previews, not abandoned."""
+    rows = (
+        Assignment.objects.filter(
+            trial__phase__study=study,
+            participant__is_preview=False,
+            participant__released_at__isnull=True,
+        )
+        .values_list("trial_id")
+        .annotate(n=Count("pk"))
+    )
+    return dict(rows)
+
+
+def participants_release_abandoned(*, study: Study) -> int:
+    """Sessions idle past the study's limit give their trials back; their answers are kept."""
+    idle_since = timezone.now() - timedelta(minutes=study.abandon_after_minutes)
+    return Participant.objects.filter(
+        study=study,
+        is_preview=False,
+        released_at__isnull=True,
+        completed_at__isnull=True,
+        last_seen_at__lt=idle_since,
+    ).update(released_at=timezone.now())
+
+
+def participant_touch(*, participant: Participant) -> None:
+    Participant.objects.filter(pk=participant.pk).update(last_seen_at=timezone.now())
+
+
+def study_close_if_complete(*, study: Study) -> bool:
+    """Close a live study once every test trial has its quota of answers from active raters."""
+    answered = dict(
+        Response.objects.filter(
+            trial__phase__study=study,
+            participant__is_preview=False,
+            participant__released_at__isnull=True,
+        )
+        .values_list("trial_id")
+        .annotate(n=Count("pk"))
+    )
+    trial_ids = Trial.objects.filter(phase__study=study, phase__kind=Phase.Kind.TEST).values_list(
+        "pk", flat=True
+    )
+    if any(answered.get(t, 0) < study.raters_per_trial for t in trial_ids):
+        return False
+    return bool(
+        Study.objects.filter(pk=study.pk, status=Study.Status.LIVE).update(
+            status=Study.Status.CLOSED, closed_at=timezone.now()
+        )
+    )
 
 
 def participant_save_demographics(
@@ -311,22 +401,27 @@ def response_record(
     """Store one answer. The same answer sent twice is stored once and gets the same reply."""
     with transaction.atomic():
         locked = Participant.objects.select_for_update().get(pk=participant.pk)
-        trial = Trial.objects.filter(
-            public_id=trial_public_id, phase__study=locked.study_id
-        ).first()
-        if trial is None or trial.pk not in locked.trial_order:
+        assignment = (
+            Assignment.objects.filter(participant=locked, trial__public_id=trial_public_id)
+            .select_related("trial")
+            .first()
+        )
+        if assignment is None:
             raise NotAllowed("This trial is not part of your session.")
+        trial = assignment.trial
         existing = Response.objects.filter(participant=locked, trial=trial).first()
         if existing:
             return RecordedAnswer(response=existing, created=False)
+        if locked.released_at is not None:
+            raise NotAllowed("This session has expired; its tasks went to other participants.")
         if locked.stage != Participant.Stage.TEST:
             raise Conflict("Answers are not being taken at this point of the study.")
         if not locked.is_preview and locked.study.status != Study.Status.LIVE:
             raise NotAllowed("This study has closed; no more answers are taken.")
-        sequence = locked.trial_order.index(trial.pk)
+        sequence = assignment.sequence
         if sequence != locked.next_index:
             raise Conflict("This is not the current trial; please continue where you are.")
-        screen = locked.option_orders[str(trial.pk)]
+        screen = assignment.option_order
         if not isinstance(position, int) or not 0 <= position < len(screen):
             raise InvalidInput(f"Choose one of the {len(screen)} options.")
         chosen = trial.options.get(pk=screen[position])
@@ -343,11 +438,15 @@ def response_record(
             client_sent_at=client_sent_at,
         )
         locked.next_index = sequence + 1
-        fields = ["next_index"]
-        if locked.next_index >= len(locked.trial_order):
+        locked.last_seen_at = timezone.now()
+        fields = ["next_index", "last_seen_at"]
+        finished = locked.next_index >= locked.trial_count
+        if finished:
             locked.stage = Participant.Stage.DONE
             locked.completed_at = timezone.now()
             fields += ["stage", "completed_at"]
         locked.save(update_fields=fields)
+    if finished and not locked.is_preview:
+        study_close_if_complete(study=locked.study)
     participant.refresh_from_db()
     return RecordedAnswer(response=response, created=True)

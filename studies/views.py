@@ -8,7 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from studies import flow, selectors, services
-from studies.errors import ServiceError
+from studies.errors import ServiceError, StudyFull
 from studies.forms import AnswerForm, ConsentForm, DemographicsForm
 from studies.models import Participant, Study
 from studies.signing import media_url, stimulus_id_from_signed
@@ -47,6 +47,10 @@ def study_entry(request: HttpRequest, slug: str) -> HttpResponse:
                 user_agent=request.headers.get("User-Agent", ""),
                 **external,
             )
+        except StudyFull as error:
+            return render(
+                request, "participant/full.html", {"study": study, "message": error.message}
+            )
         except ServiceError as error:
             return error_page(request, error)
         request.session[session_key(study)] = participant.token
@@ -67,6 +71,9 @@ def resume_participant(request: HttpRequest, study: Study, prolific_pid: str) ->
 @require_http_methods(["GET", "POST"])
 def participant_page(request: HttpRequest, token: str) -> HttpResponse:
     participant = selectors.participant_by_token(token)
+    if participant.released_at and participant.stage != Stage.DONE:
+        return render(request, "participant/expired.html", page_context(participant), status=410)
+    services.participant_touch(participant=participant)
     if request.method == "POST" and request.POST.get("stage") == participant.stage:
         try:
             participant = STAGE_SUBMITS[participant.stage](request, participant)
