@@ -31,6 +31,9 @@ class SynVAEConfig:
     relaxation: str = "straight_through"
     temperature: float = 1.0  # softmax temperature of the relaxed decoder outputs
     sample_z_a: bool = True  # the paper samples z_a from the music encoder while training
+    kl_warmup_steps: int = (
+        0  # beta rises linearly from 0 over these steps (0: the paper's fixed beta)
+    )
 
     def __post_init__(self) -> None:
         if self.visual.z_size != self.music.z_size:
@@ -49,6 +52,7 @@ class SynVAEConfig:
             "relaxation": self.relaxation,
             "temperature": self.temperature,
             "sample_z_a": self.sample_z_a,
+            "kl_warmup_steps": self.kl_warmup_steps,
         }
 
     @classmethod
@@ -172,10 +176,23 @@ def synvae_step_loss(
 ) -> tuple[Tensor, dict[str, float]]:
     images = batch[0]
     out = model(images)
-    return synvae_loss(
+    loss, metrics = synvae_loss(
         reconstruction=out["reconstruction"],
         target=images,
         mu_v=out["mu_v"],
         logvar_v=out["logvar_v"],
-        beta=model.config.beta,
+        beta=beta_with_warmup(model.config, step=step),
     )
+    return loss, dict(metrics, distinct_melodies=distinct_rows(out["melody"].argmax(-1)))
+
+
+def beta_with_warmup(config: SynVAEConfig, *, step: int) -> float:
+    """The KL weight at ``step``: ``beta``, or a linear ramp to it over ``kl_warmup_steps``."""
+    if config.kl_warmup_steps <= 0:
+        return config.beta
+    return config.beta * min(1.0, step / config.kl_warmup_steps)
+
+
+def distinct_rows(tokens: Tensor) -> int:
+    """How many different melodies a batch produced (1 means the translation collapsed)."""
+    return int(torch.unique(tokens, dim=0).shape[0])

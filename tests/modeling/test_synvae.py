@@ -77,3 +77,17 @@ def test_a_training_step_lowers_the_loss_and_leaves_music_untouched():
     assert not torch.equal(visual_before, model.visual.decoder_dense.weight)
     for name, value in model.music.state_dict().items():
         assert torch.equal(value, music_before[name]), name
+
+
+def test_kl_warmup_ramps_beta_and_a_collapsed_batch_has_one_melody():
+    from modeling.synvae import beta_with_warmup, distinct_rows
+
+    config = SynVAEConfig(
+        visual=VisVAEConfig.tiny(z_size=8),
+        music=MusicVAEConfig.tiny(),
+        beta=0.5,
+        kl_warmup_steps=100,
+    )
+    assert [beta_with_warmup(config, step=s) for s in (0, 50, 100, 500)] == [0.0, 0.25, 0.5, 0.5]
+    assert distinct_rows(torch.zeros(6, STEPS, dtype=torch.long)) == 1
+    assert distinct_rows(torch.arange(3).repeat_interleave(STEPS).view(3, STEPS)) == 3
