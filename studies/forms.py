@@ -42,4 +42,7 @@ class AnswerForm(forms.Form):
     rt_ms = forms.FloatField(required=False, min_value=0)
     plays = forms.IntegerField(required=False, min_value=0)
     heard_to_end = forms.BooleanField(required=False)
+    fraction_heard = forms.FloatField(required=False, min_value=0, max_value=1)
+    pauses = forms.IntegerField(required=False, min_value=0, max_value=1000)
+    hidden_while_playing = forms.BooleanField(required=False)
     client_sent_at = forms.DateTimeField(required=False)

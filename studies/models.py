@@ -252,6 +252,13 @@ class Response(models.Model):
     rt_ms = models.FloatField(null=True, blank=True)
     plays = models.PositiveSmallIntegerField(default=0)
     heard_to_end = models.BooleanField(default=False)
+    fraction_heard = models.FloatField(
+        null=True, blank=True, help_text="Furthest point reached, 0-1"
+    )
+    pauses = models.PositiveSmallIntegerField(default=0)
+    hidden_while_playing = models.BooleanField(
+        default=False, help_text="The tab was hidden while a clip played"
+    )
     client_sent_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
 

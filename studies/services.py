@@ -396,6 +396,9 @@ def response_record(
     rt_ms: float | None = None,
     plays: int = 0,
     heard_to_end: bool = False,
+    fraction_heard: float | None = None,
+    pauses: int = 0,
+    hidden_while_playing: bool = False,
     client_sent_at: datetime | None = None,
 ) -> RecordedAnswer:
     """Store one answer. The same answer sent twice is stored once and gets the same reply."""
@@ -435,6 +438,9 @@ def response_record(
             rt_ms=rt_ms if rt_ms is None or rt_ms >= 0 else None,
             plays=max(0, min(int(plays), 1000)),
             heard_to_end=bool(heard_to_end),
+            fraction_heard=fraction_heard,
+            pauses=max(0, min(int(pauses or 0), 1000)),
+            hidden_while_playing=bool(hidden_while_playing),
             client_sent_at=client_sent_at,
         )
         locked.next_index = sequence + 1

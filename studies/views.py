@@ -199,6 +199,9 @@ def answer_submit(request, participant):
         rt_ms=data["rt_ms"],
         plays=data["plays"] or 0,
         heard_to_end=data["heard_to_end"],
+        fraction_heard=data["fraction_heard"],
+        pauses=data["pauses"] or 0,
+        hidden_while_playing=data["hidden_while_playing"],
         client_sent_at=data["client_sent_at"],
     )
     return participant

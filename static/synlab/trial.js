@@ -12,6 +12,9 @@
   var clips = Array.prototype.slice.call(form.querySelectorAll("audio.clip"));
   var heard = {};
   var plays = 0;
+  var pauses = 0;
+  var furthest = {};
+  var hiddenWhilePlaying = false;
   var readySince = null;
   var sent = false;
 
@@ -42,8 +45,24 @@
     }
   }
 
+  function anyPlaying() {
+    return clips.some(function (clip) { return !clip.paused && !clip.ended; });
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden && anyPlaying()) { hiddenWhilePlaying = true; }
+  });
+
   clips.forEach(function (clip) {
+    clip.addEventListener("timeupdate", function () {
+      if (clip.duration > 0) {
+        furthest[clip.id] = Math.max(furthest[clip.id] || 0, clip.currentTime / clip.duration);
+      }
+    });
+    clip.addEventListener("pause", function () {
+      if (!clip.ended && clip.currentTime > 0) { pauses += 1; }
+    });
     clip.addEventListener("ended", function () {
+      furthest[clip.id] = 1;
       heard[clip.id] = true;
       say(allHeard() ? "Clip finished. Choose an option with the number keys, then press Enter."
                      : "Clip finished. Play the other clips too.");
@@ -85,6 +104,10 @@
     form.elements.rt_ms.value = String(Math.round(performance.now() - (readySince || 0)));
     form.elements.plays.value = String(plays);
     form.elements.heard_to_end.value = allHeard() ? "true" : "";
+    var heardShares = mustHear().map(function (clip) { return furthest[clip.id] || 0; });
+    form.elements.fraction_heard.value = heardShares.length ? String(Math.min.apply(null, heardShares)) : "";
+    form.elements.pauses.value = String(pauses);
+    form.elements.hidden_while_playing.value = hiddenWhilePlaying ? "true" : "";
     form.elements.client_sent_at.value = new Date().toISOString();
     refresh();
   });

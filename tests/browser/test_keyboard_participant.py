@@ -74,6 +74,8 @@ def test_a_participant_completes_a_study_with_the_keyboard_only(live_server, pag
     assert len(responses) == 9
     assert [r.position for r in responses] == [n % 3 for n in range(1, 10)]
     assert all(r.heard_to_end for r in responses)
+    assert all(r.fraction_heard == 1.0 for r in responses)
+    assert all(r.pauses == 0 and not r.hidden_while_playing for r in responses)
     assert all(r.plays >= 1 for r in responses)
     assert all(r.rt_ms is not None and r.rt_ms >= 0 for r in responses)
     assert all(r.client_sent_at is not None for r in responses)

@@ -73,7 +73,7 @@ def test_a_training_step_lowers_the_loss_and_leaves_music_untouched():
     before.backward()
     optimizer.step()
     after, _ = synvae_step_loss(model, batch, step=1)
-    assert float(after) < float(before)
+    assert float(after.detach()) < float(before.detach())
     assert not torch.equal(visual_before, model.visual.decoder_dense.weight)
     for name, value in model.music.state_dict().items():
         assert torch.equal(value, music_before[name]), name

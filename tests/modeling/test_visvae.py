@@ -63,4 +63,4 @@ def test_one_optimiser_step_lowers_the_loss():
     before.backward()
     optimizer.step()
     after, _ = visvae_step_loss(model, batch, step=1)
-    assert float(after) < float(before)
+    assert float(after.detach()) < float(before.detach())
