@@ -26,6 +26,7 @@ from scipy.optimize import minimize
 from scipy.special import expit, logit
 from statsmodels.genmod import bayes_mixed_glm
 from statsmodels.genmod.bayes_mixed_glm import BayesMixedGLMResults, BinomialBayesMixedGLM
+from threadpoolctl import threadpool_limits
 
 from analysis.significance import Interval
 
@@ -198,7 +199,9 @@ def fit_vb_from(
 
     start = np.concatenate((mean, np.log(sd)))
     options = {"maxiter": 2000, "maxcor": 30}
-    optimum = minimize(negative_elbo, start, jac=True, method="L-BFGS-B", options=options)
+    # L-BFGS-B's small BLAS calls spend most of their time waking threads on a busy machine
+    with threadpool_limits(limits=1, user_api="blas"):
+        optimum = minimize(negative_elbo, start, jac=True, method="L-BFGS-B", options=options)
     params, variances = optimum.x[:n], np.exp(2 * optimum.x[n:])
     return BayesMixedGLMResults(model, params, variances, optimum), bool(optimum.success)
 

@@ -32,7 +32,9 @@ def test_exact_power_matches_a_brute_force_sum(n):
 
 
 def test_power_at_chance_never_exceeds_alpha():
-    powers = exact_binomial_power(n_answers=np.arange(1, 300), accuracy=0.25, chance=0.25, alpha=0.05)
+    powers = exact_binomial_power(
+        n_answers=np.arange(1, 300), accuracy=0.25, chance=0.25, alpha=0.05
+    )
     assert powers.max() <= 0.05 + 1e-12
 
 
