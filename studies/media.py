@@ -98,3 +98,56 @@ def probe_media(data: bytes, *, name: str) -> MediaInfo:
     if extension in AUDIO_TYPES:
         return probe_audio(data, name=name)
     raise MediaError(f"{name}: unsupported file type {extension or '(none)'}")
+
+
+def clean_image(data: bytes) -> bytes:
+    """Re-encode as PNG with no metadata (EXIF, text chunks, ICC names, timestamps)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        mode = "RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB" if image.mode != "L" else "L"
+        pixels = Image.new(mode, image.size)
+        pixels.paste(image.convert(mode))
+    buffer = io.BytesIO()
+    pixels.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
+
+
+def clean_audio(data: bytes, *, target_dbfs_rms: float = -20.0) -> bytes:
+    """Decode, normalise loudness, re-encode as mono Ogg Vorbis with no tags.
+
+    Every clip then plays at the same loudness, and neither its tags nor its volume can hint at
+    which option is right.
+    """
+    import soundfile
+
+    from modeling.render import normalise_loudness
+
+    samples, sample_rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    mono = samples.mean(axis=1)
+    try:
+        mono = normalise_loudness(mono, target_dbfs_rms=target_dbfs_rms)
+    except ValueError as error:
+        raise MediaError(f"the clip is silent ({error})") from error
+    buffer = io.BytesIO()
+    soundfile.write(buffer, mono, sample_rate, format="OGG", subtype="VORBIS")
+    return buffer.getvalue()
+
+
+def cleaned_for_participants(data: bytes, info: MediaInfo) -> tuple[bytes, MediaInfo]:
+    """The bytes participants receive, and their description (sha256 of the cleaned file)."""
+    if info.kind == "image":
+        cleaned, extension = clean_image(data), ".png"
+    else:
+        cleaned, extension = clean_audio(data), ".ogg"
+    return cleaned, MediaInfo(
+        kind=info.kind,
+        extension=extension,
+        content_type=IMAGE_TYPES.get(extension) or AUDIO_TYPES[extension],
+        sha256=sha256_of(cleaned),
+        size_bytes=len(cleaned),
+        duration_s=info.duration_s,
+        width=info.width,
+        height=info.height,
+    )

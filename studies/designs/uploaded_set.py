@@ -22,7 +22,13 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 
 from studies.designs import DesignError
-from studies.media import MediaError, MediaInfo, probe_audio, probe_image
+from studies.media import (
+    MediaError,
+    MediaInfo,
+    cleaned_for_participants,
+    probe_audio,
+    probe_image,
+)
 from studies.models import Phase, Stimulus, Study, Trial, TrialOption
 
 KIND = "uploaded_set"
@@ -248,7 +254,11 @@ def store_stimuli(
     descriptions = {row.image: row.description for row in plan.rows if row.description}
     classes = {name: row.class_label for row in plan.rows for name in (row.image, row.audio)}
     stimuli = {}
-    for name, info in plan.media.items():
+    for name, original in plan.media.items():
+        try:
+            data, info = cleaned_for_participants(archive.read(plan.members[name]), original)
+        except MediaError as error:
+            raise DesignError([f"{name}: {error}"]) from error
         stimulus = Stimulus(
             study=study,
             kind=info.kind,
@@ -262,9 +272,14 @@ def store_stimuli(
             height=info.height,
             class_label=classes[name],
             description=descriptions.get(name, ""),
-            provenance={"source": "upload", "member": plan.members[name]},
+            provenance={
+                "source": "upload",
+                "member": plan.members[name],
+                "original_sha256": original.sha256,
+                "cleaning": "re-encoded without metadata; audio loudness-normalised to -20 dBFS",
+            },
         )
-        stimulus.file.save(name, ContentFile(archive.read(plan.members[name])), save=False)
+        stimulus.file.save(name, ContentFile(data), save=False)
         stimulus.save()
         stimuli[name] = stimulus
     return stimuli
