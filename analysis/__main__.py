@@ -130,7 +130,7 @@ def _rules(args: argparse.Namespace, rules_class):
 def write_report(report, *, out: str, fmt: str) -> str:
     """Render `report` in `fmt` to `out` ('-' = stdout for text formats); returns where."""
     if fmt == "csv":
-        from analysis.render_data import render_csv_zip, write_csv_tables
+        from analysis.data_export import render_csv_zip, write_csv_tables
 
         if out.lower().endswith(".zip"):
             Path(out).write_bytes(render_csv_zip(report))
@@ -140,16 +140,16 @@ def write_report(report, *, out: str, fmt: str) -> str:
             write_csv_tables(report, out)
         return out
     if fmt == "pdf":
-        from analysis.render_pdf import render_pdf
+        from analysis.pdf_report import render_pdf
 
         Path(out).write_bytes(render_pdf(report))
         return out
     if fmt == "json":
-        from analysis.render_data import render_json
+        from analysis.data_export import render_json
 
         text = render_json(report)
     else:
-        from analysis.render_html import render_html
+        from analysis.html_report import render_html
 
         text = render_html(report)
     if out == "-":

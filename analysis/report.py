@@ -225,7 +225,8 @@ def _demographics(answers: pd.DataFrame, *, level: float, notes: Notes) -> pd.Da
     for column in DEMOGRAPHIC_COLUMNS:
         missing = answers.groupby("participant")[column].first().isna()
         if len(missing) and missing.all():
-            notes.info("demographics", f"no '{column}' values: breakdown by {column} not computed.")
+            if column in ("gender", "musical_level"):  # age_band is an optional extra
+                notes.info("demographics", f"no '{column}' values: breakdown by {column} skipped.")
             continue
         if missing.any():
             notes.info(

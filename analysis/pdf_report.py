@@ -10,8 +10,8 @@ import textwrap
 
 from matplotlib.backends.backend_pdf import PdfPages
 
+from analysis.html_report import format_number
 from analysis.plots import ReportFigure, new_figure, report_figures
-from analysis.render_html import format_number
 from analysis.report import ConditionResult, Report
 
 LINES_PER_PAGE = 62
