@@ -39,6 +39,9 @@ class StudyAddForm(forms.ModelForm):
             "consent_text",
             "instructions",
             "completion_url",
+            "headphone_check",
+            "headphone_pass_mark",
+            "screened_out_url",
         ]
 
     def clean(self):
@@ -101,6 +104,8 @@ class StudyAdmin(admin.ModelAdmin):
                     "trials_per_participant",
                     "abandon_after_minutes",
                     "require_full_listen",
+                    "headphone_check",
+                    "headphone_pass_mark",
                     "source_upload",
                     "build_problems_list",
                 ]
@@ -108,7 +113,15 @@ class StudyAdmin(admin.ModelAdmin):
         ),
         (
             "Participant texts",
-            {"fields": ["consent_text", "instructions", "completion_code", "completion_url"]},
+            {
+                "fields": [
+                    "consent_text",
+                    "instructions",
+                    "completion_code",
+                    "completion_url",
+                    "screened_out_url",
+                ]
+            },
         ),
         ("Progress", {"fields": ["progress_table"]}),
     ]
@@ -164,6 +177,9 @@ class StudyAdmin(admin.ModelAdmin):
             consent_text=data.get("consent_text", ""),
             instructions=data.get("instructions", ""),
             completion_url=data.get("completion_url", ""),
+            headphone_check=data.get("headphone_check", False),
+            headphone_pass_mark=data.get("headphone_pass_mark") or 5,
+            screened_out_url=data.get("screened_out_url", ""),
         )
         obj.pk = created.pk
         obj.refresh_from_db()

@@ -1,7 +1,8 @@
 """The participant's page sequence, declared in one place.
 
-consent (before enrolment, at the study link) -> demographics -> instructions -> preview ->
-test trials -> done (debrief with completion code). A participant's current stage is stored, so
+consent (before enrolment, at the study link) -> demographics -> headphone check (if the study
+asks for one; failing ends at `screened_out`) -> instructions -> preview -> test trials -> done
+(debrief with completion code). A participant's current stage is stored, so
 a reload or the back button always lands on the page they are at, never an earlier one.
 """
 
@@ -12,6 +13,7 @@ Stage = Participant.Stage
 
 SEQUENCE: tuple[str, ...] = (
     Stage.DEMOGRAPHICS,
+    Stage.SCREENING,
     Stage.INSTRUCTIONS,
     Stage.PREVIEW,
     Stage.TEST,
@@ -20,6 +22,8 @@ SEQUENCE: tuple[str, ...] = (
 
 
 def stage_applies(participant: Participant, stage: str) -> bool:
+    if stage == Stage.SCREENING:
+        return participant.study.headphone_check
     if stage == Stage.PREVIEW:
         return selectors.study_has_preview(participant.study)
     if stage == Stage.TEST:
@@ -38,7 +42,7 @@ def progress_fraction(participant: Participant) -> float:
     """Share of the study done, for the progress bar: trials dominate the estimate."""
     pages_before_test = SEQUENCE.index(Stage.TEST)
     total = pages_before_test + participant.trial_count
-    if participant.stage == Stage.DONE:
+    if participant.stage in (Stage.DONE, Stage.SCREENED_OUT):
         return 1.0
     position = SEQUENCE.index(participant.stage)
     if participant.stage == Stage.TEST:

@@ -60,6 +60,15 @@ class Study(models.Model):
     instructions = models.TextField(blank=True)
     completion_code = models.CharField(max_length=32, default=new_completion_code)
     completion_url = models.URLField(blank=True, help_text="e.g. the Prolific completion link")
+    headphone_check = models.BooleanField(
+        default=False, help_text="Screen with a Huggins-pitch and an anti-phase test first."
+    )
+    headphone_pass_mark = models.PositiveSmallIntegerField(
+        default=5, help_text="Correct answers needed in each headphone test (of 6)."
+    )
+    screened_out_url = models.URLField(
+        blank=True, help_text="Where screened-out participants go (e.g. Prolific's link)"
+    )
     source_upload = models.FileField(upload_to=upload_path, blank=True)
     build_problems = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
@@ -175,6 +184,8 @@ class TrialOption(models.Model):
 class Participant(models.Model):
     class Stage(models.TextChoices):
         DEMOGRAPHICS = "demographics", "Demographics"
+        SCREENING = "screening", "Headphone check"
+        SCREENED_OUT = "screened_out", "Screened out"
         INSTRUCTIONS = "instructions", "Instructions"
         PREVIEW = "preview", "Preview"
         TEST = "test", "Test"
@@ -190,6 +201,7 @@ class Participant(models.Model):
     gender = models.CharField(max_length=32, blank=True)
     age_band = models.CharField(max_length=16, blank=True)
     musical_level = models.CharField(max_length=16, blank=True)
+    screening_scores = models.JSONField(default=dict, blank=True)
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.DEMOGRAPHICS)
     trial_count = models.PositiveIntegerField(default=0, help_text="Test trials assigned")
     next_index = models.PositiveIntegerField(default=0)

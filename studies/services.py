@@ -12,7 +12,9 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
+from studies import flow, headphones
 from studies.assignment import choose_trials, counterbalanced_order
 from studies.designs import DesignError, design_for
 from studies.errors import Conflict, InvalidInput, NotAllowed, StudyFull
@@ -369,7 +371,7 @@ def participant_save_demographics(
         gender=gender,
         age_band=age_band,
         musical_level=musical_level,
-        stage=Participant.Stage.INSTRUCTIONS,
+        stage=flow.stage_after(participant, Participant.Stage.DEMOGRAPHICS),
     )
     participant.refresh_from_db()
     return participant
@@ -379,6 +381,31 @@ def participant_advance(*, participant: Participant, from_stage: str, to_stage: 
     """Move on from a stage; a repeated or stale submit (reload, back button) changes nothing."""
     Participant.objects.filter(pk=participant.pk, stage=from_stage).update(stage=to_stage)
     participant.refresh_from_db()
+    return participant
+
+
+def screening_secret(participant: Participant) -> str:
+    return salted_hmac("synlab.headphones", participant.token, algorithm="sha256").hexdigest()
+
+
+def participant_submit_screening(
+    *, participant: Participant, answers: dict[str, dict[int, int]]
+) -> Participant:
+    """Score both headphone tests; pass both to go on, otherwise leave politely (screened out)."""
+    secret = screening_secret(participant)
+    scores = {
+        test: headphones.score(secret=secret, test=test, answers=answers.get(test, {}))
+        for test in headphones.TESTS
+    }
+    passed = all(value >= participant.study.headphone_pass_mark for value in scores.values())
+    next_stage = Participant.Stage.INSTRUCTIONS if passed else Participant.Stage.SCREENED_OUT
+    Participant.objects.filter(pk=participant.pk, stage=Participant.Stage.SCREENING).update(
+        screening_scores=scores, stage=next_stage
+    )
+    participant.refresh_from_db()
+    if not passed:
+        # Their trials go back to the pool at once; nothing they could answer is lost.
+        Participant.objects.filter(pk=participant.pk).update(released_at=timezone.now())
     return participant
 
 

@@ -8,6 +8,14 @@ urlpatterns = [
     path("p/<str:token>/", views.participant_page, name="participant-page"),
     path("p/<str:token>/m/<str:signed>", views.participant_media, name="participant-media"),
     path(
+        "p/<str:token>/h/<str:test>/<int:number>/<int:interval>.wav",
+        views.headphone_audio,
+        name="headphone-audio",
+    ),
+    path(
+        "p/<str:token>/h/calibration.wav", views.headphone_calibration, name="headphone-calibration"
+    ),
+    path(
         "researcher/studies/<int:pk>/responses.<str:extension>",
         staff_member_required(admin_views.responses_export),
         name="study-responses-export",

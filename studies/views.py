@@ -3,11 +3,12 @@
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from studies import flow, selectors, services
+from studies import flow, headphones, selectors, services
 from studies.errors import ServiceError, StudyFull
 from studies.forms import AnswerForm, ConsentForm, DemographicsForm
 from studies.models import Participant, Study
@@ -71,7 +72,7 @@ def resume_participant(request: HttpRequest, study: Study, prolific_pid: str) ->
 @require_http_methods(["GET", "POST"])
 def participant_page(request: HttpRequest, token: str) -> HttpResponse:
     participant = selectors.participant_by_token(token)
-    if participant.released_at and participant.stage != Stage.DONE:
+    if participant.released_at and participant.stage not in (Stage.DONE, Stage.SCREENED_OUT):
         return render(request, "participant/expired.html", page_context(participant), status=410)
     services.participant_touch(participant=participant)
     if request.method == "POST" and request.POST.get("stage") == participant.stage:
@@ -115,19 +116,51 @@ def demographics_submit(request, participant):
     form = DemographicsForm(request.POST)
     if not form.is_valid():
         return demographics_page(request, participant, form=form)
-    participant = services.participant_save_demographics(
-        participant=participant, **form.cleaned_data
+    return services.participant_save_demographics(participant=participant, **form.cleaned_data)
+
+
+def screening_page(request, participant, missing: bool = False):
+    trials = headphones.trials_for(secret=services.screening_secret(participant))
+    sections = [
+        {
+            "test": test,
+            "questions": [
+                {
+                    "number": trial.number,
+                    "urls": [
+                        reverse("headphone-audio", args=[participant.token, test, trial.number, i])
+                        for i in range(headphones.INTERVALS)
+                    ],
+                }
+                for trial in trials[test]
+            ],
+        }
+        for test in headphones.TESTS
+    ]
+    context = page_context(
+        participant,
+        sections=sections,
+        missing=missing,
+        calibration_url=reverse("headphone-calibration", args=[participant.token]),
     )
-    return advance_if_needed(participant, Stage.INSTRUCTIONS)
+    return render(request, "participant/screening.html", context)
 
 
-def advance_if_needed(participant: Participant, stage: str) -> Participant:
-    """Skip the stages that this study does not have (e.g. no preview examples)."""
-    if not flow.stage_applies(participant, stage):
-        return services.participant_advance(
-            participant=participant, from_stage=stage, to_stage=flow.stage_after(participant, stage)
-        )
-    return participant
+def screening_submit(request, participant):
+    answers = {test: {} for test in headphones.TESTS}
+    for test in headphones.TESTS:
+        for number in range(headphones.TRIALS_PER_TEST):
+            value = request.POST.get(f"{test}-{number}", "")
+            if value.isdigit():
+                answers[test][number] = int(value)
+    expected = len(headphones.TESTS) * headphones.TRIALS_PER_TEST
+    if sum(len(chosen) for chosen in answers.values()) < expected:
+        return screening_page(request, participant, missing=True)
+    return services.participant_submit_screening(participant=participant, answers=answers)
+
+
+def screened_out_page(request, participant):
+    return render(request, "participant/screened_out.html", page_context(participant))
 
 
 def instructions_page(request, participant):
@@ -213,6 +246,8 @@ def done_page(request, participant):
 
 STAGE_PAGES = {
     Stage.DEMOGRAPHICS: demographics_page,
+    Stage.SCREENING: screening_page,
+    Stage.SCREENED_OUT: screened_out_page,
     Stage.INSTRUCTIONS: instructions_page,
     Stage.PREVIEW: preview_page,
     Stage.TEST: trial_page,
@@ -220,6 +255,8 @@ STAGE_PAGES = {
 }
 STAGE_SUBMITS = {
     Stage.DEMOGRAPHICS: demographics_submit,
+    Stage.SCREENING: screening_submit,
+    Stage.SCREENED_OUT: lambda request, participant: participant,
     Stage.INSTRUCTIONS: continue_submit,
     Stage.PREVIEW: continue_submit,
     Stage.TEST: answer_submit,
@@ -235,5 +272,29 @@ def participant_media(request: HttpRequest, token: str, signed: str) -> HttpResp
     if stimulus is None:
         raise Http404("This media link is not valid (it may have expired: reload the page).")
     response = FileResponse(stimulus.file.open("rb"), content_type=stimulus.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_GET
+def headphone_audio(request: HttpRequest, token: str, test: str, number: int, interval: int):
+    participant = selectors.participant_by_token(token)
+    valid = test in headphones.TESTS and number < headphones.TRIALS_PER_TEST
+    if not valid or interval >= headphones.INTERVALS:
+        raise Http404("No such sound.")
+    audio = headphones.interval_audio(
+        secret=services.screening_secret(participant), test=test, number=number, interval=interval
+    )
+    return wav_response(headphones.wav_bytes(audio))
+
+
+@require_GET
+def headphone_calibration(request: HttpRequest, token: str):
+    selectors.participant_by_token(token)
+    return wav_response(headphones.wav_bytes(headphones.calibration_noise()))
+
+
+def wav_response(data: bytes) -> HttpResponse:
+    response = HttpResponse(data, content_type="audio/wav")
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -103,3 +103,34 @@ def test_reloading_a_trial_page_keeps_the_place_and_the_recorded_answers(live_se
     page.go_back()
     page.wait_for_selector("text=Task 2 of 9")
     assert Response.objects.filter(participant__study=study).count() == 1
+
+
+def test_a_participant_passes_the_headphone_check_with_real_generated_audio(live_server, page):
+    from studies import headphones
+    from studies.models import Study
+    from studies.services import screening_secret
+
+    study = create_built_study()
+    Study.objects.filter(pk=study.pk).update(headphone_check=True)
+    page.goto(f"{live_server.url}/s/{study.slug}/")
+    page.check("#id_consent")
+    page.click("button[type=submit]")
+    page.check("#id_gender_0"), page.check("#id_age_band_1"), page.check("#id_musical_level_0")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Headphone check")
+
+    for button in page.query_selector_all("button.play-sound")[:4]:  # calibration + question 1
+        page.evaluate("document.getElementById('sound-status').textContent = ''")
+        button.click()
+        page.wait_for_function(
+            "document.getElementById('sound-status').textContent.includes('finished')"
+        )
+
+    participant = Participant.objects.get(study=study)
+    for test, trials in headphones.trials_for(secret=screening_secret(participant)).items():
+        for trial in trials:
+            page.check(f"#{test}-{trial.number}-{trial.answer}")
+    page.click("#screening-form button[type=submit]")
+    page.wait_for_selector("text=Instructions")
+    participant.refresh_from_db()
+    assert participant.screening_scores == {"huggins": 6, "antiphase": 6}

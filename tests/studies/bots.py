@@ -45,12 +45,26 @@ class Bot:
         data = {"trial": trial, "choice": choice, "rt_ms": 900, "plays": 1, "heard_to_end": "true"}
         return self.submit("test", {**data, **extra})
 
+    def pass_headphone_check(self, *, correct: bool = True):
+        from studies import headphones
+        from studies.services import screening_secret
+
+        participant = Participant.objects.get(token=self.token)
+        answers = {}
+        for test, trials in headphones.trials_for(secret=screening_secret(participant)).items():
+            for trial in trials:
+                wrong = (trial.answer + 1) % headphones.INTERVALS
+                answers[f"{test}-{trial.number}"] = trial.answer if correct else wrong
+        return self.submit("screening", answers)
+
     def reach_first_trial(self, **demographics) -> str:
         """Consent, answer the questionnaire, skip through to the first trial; return its page."""
         self.open_link()
         self.consent()
         answers = {"gender": "female", "age_band": "18-24", "musical_level": "amateur"}
         self.submit("demographics", {**answers, **demographics})
+        if self.stage() == Participant.Stage.SCREENING:
+            self.pass_headphone_check()
         self.submit("instructions")
         self.submit("preview")
         return self.page().content.decode()
@@ -62,6 +76,9 @@ class Bot:
         self.submit(
             "demographics", {"gender": "female", "age_band": "25-34", "musical_level": "amateur"}
         )
+        if self.stage() == Participant.Stage.SCREENING:
+            self.page()
+            self.pass_headphone_check()
         self.page()
         self.submit("instructions")
         if self.stage() == Participant.Stage.PREVIEW:
