@@ -423,52 +423,103 @@ def cpu_jiffies() -> tuple[int, int]:
     return sum(fields[:8]) - idle, sum(fields[:8])
 
 
-def process_cpu_s(pid: int) -> tuple[int, float] | None:
-    """(parent pid, user + system CPU seconds) of a process, from /proc; None if it is gone."""
+@dataclass(frozen=True)
+class ProcessCpu:
+    parent: int
+    own_s: float  # user + system
+    reaped_children_s: float  # children that exited and were waited for
+
+
+def process_cpu(pid: int) -> ProcessCpu | None:
+    """CPU seconds of a process, from /proc/<pid>/stat; None if it is gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = stat.rsplit(")", 1)[1].split()
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    fields = stat.rsplit(")", 1)[1].split()  # fields[0] is the state, field 3 of proc(5)
+    tick = os.sysconf("SC_CLK_TCK")
+    return ProcessCpu(
+        parent=int(fields[1]),
+        own_s=(int(fields[11]) + int(fields[12])) / tick,
+        reaped_children_s=(int(fields[13]) + int(fields[14])) / tick,
+    )
 
 
-@dataclass
+def process_command(pid: int) -> str:
+    try:
+        return (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        )
+    except OSError:
+        return ""
+
+
+def process_ids() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
 class CpuProbe:
-    """CPU seconds used by our gunicorn (master and workers) and by the database's backends.
+    """CPU seconds that our gunicorn and our database's backends use during a phase.
 
-    Sampled per process, so the other programs on a shared machine do not count; a worker that
-    gunicorn recycles mid-phase (max_requests) loses what it used, so the figures are a floor.
+    Per process, from /proc, so the other programs on a shared machine do not count. gunicorn:
+    the master, its live workers, and the workers it recycled (max_requests) and reaped. The
+    backends (named "postgres: <user> <database> ..." by PostgreSQL) are sampled every half
+    second, so a backend that ends between two samples loses at most its last half second.
     """
 
-    server_pid: int
+    def __init__(self, *, server_pid: int, database: str, interval_s: float = 0.5):
+        self.server_pid = server_pid
+        self.database = database
+        self.interval_s = interval_s
+        self.stop = threading.Event()
+        self.sampler: threading.Thread | None = None
+        self.server_before = 0.0
+        self.backends_first: dict[int, float] = {}
+        self.backends_last: dict[int, float] = {}
 
-    def snapshot(self) -> dict[str, dict[int, float]]:
-        return {"server": self.server_processes(), "db": self.database_backends()}
+    def __enter__(self) -> CpuProbe:
+        self.server_before = self.server_cpu_s()
+        self.backends_first = self.backends_cpu_s()
+        self.backends_last = dict(self.backends_first)
+        self.stop.clear()
+        self.sampler = threading.Thread(target=self.sample_backends, daemon=True)
+        self.sampler.start()
+        return self
 
-    def server_processes(self) -> dict[int, float]:
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        if self.sampler is not None:
+            self.sampler.join(timeout=5)
+        self.backends_last.update(self.backends_cpu_s())
+
+    def sample_backends(self) -> None:
+        while not self.stop.wait(self.interval_s):
+            self.backends_last.update(self.backends_cpu_s())
+
+    def server_cpu_s(self) -> float:
+        master = process_cpu(self.server_pid)
+        if master is None:
+            return 0.0
+        workers = (process_cpu(pid) for pid in process_ids())
+        live = sum(w.own_s for w in workers if w is not None and w.parent == self.server_pid)
+        return master.own_s + master.reaped_children_s + live
+
+    def backends_cpu_s(self) -> dict[int, float]:
         usage = {}
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                found = process_cpu_s(int(entry.name))
-                if found and (found[0] == self.server_pid or int(entry.name) == self.server_pid):
-                    usage[int(entry.name)] = found[1]
+        for pid in process_ids():
+            words = process_command(pid).split()  # postgres: [cluster:] user database host
+            if words[:1] == ["postgres:"] and self.database in words[1:4]:
+                found = process_cpu(pid)
+                if found is not None:
+                    usage[pid] = found.own_s
         return usage
 
-    def database_backends(self) -> dict[int, float]:
-        from django.db import connection
+    def server_used_s(self) -> float:
+        return self.server_cpu_s() - self.server_before
 
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()"
-            )
-            pids = [row[0] for row in cursor.fetchall()]
-        return {pid: found[1] for pid in pids if (found := process_cpu_s(pid))}
-
-    @staticmethod
-    def used(before: dict[int, float], after: dict[int, float]) -> float:
-        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+    def database_used_s(self) -> float:
+        first = self.backends_first
+        return sum(cpu - first.get(pid, 0.0) for pid, cpu in self.backends_last.items())
 
 
 def run_phase(
@@ -492,16 +543,15 @@ def run_phase(
             with lock:
                 failures.append(str(error))
 
-    cpu_before = probe.snapshot()
     busy_before, total_before = cpu_jiffies()
     client_cpu_before = time.process_time()
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+    with probe, ThreadPoolExecutor(max_workers=concurrency) as pool:
+        started = time.perf_counter()
         list(pool.map(guarded, clients))
-    wall = time.perf_counter() - started
-    client_cpu = time.process_time() - client_cpu_before
+        wall = time.perf_counter() - started
+        client_cpu = time.process_time() - client_cpu_before
+        server_cpu = probe.server_used_s()
     busy_after, total_after = cpu_jiffies()
-    cpu_after = probe.snapshot()
     total = total_after - total_before
     busy_cores = (busy_after - busy_before) / total * (os.cpu_count() or 1) if total else 0.0
     return PhaseResult(
@@ -510,8 +560,8 @@ def run_phase(
         wall_s=wall,
         cpu_busy_cores=busy_cores,
         client_cpu_s=client_cpu,
-        server_cpu_s=probe.used(cpu_before["server"], cpu_after["server"]),
-        db_cpu_s=probe.used(cpu_before["db"], cpu_after["db"]),
+        server_cpu_s=server_cpu,
+        db_cpu_s=probe.database_used_s(),
         failures=failures,
     )
 
@@ -804,7 +854,9 @@ def run(config: Config) -> bool:
             base_url=base_url,
             slug=slug,
             trials=trials,
-            probe=CpuProbe(server_pid=server.pid),
+            probe=CpuProbe(
+                server_pid=server.pid, database=urlsplit(config.database_url).path.lstrip("/")
+            ),
         )
     finally:
         stop_gunicorn(server)
