@@ -334,7 +334,7 @@ class SynVAETraining:
 SYNVAE_TRAINING: dict[str, SynVAETraining] = {
     "tiny": SynVAETraining(1, 1, 1, batch_size=32, mine_steps=60, width=0.25),
     "cpu_demo": SynVAETraining(
-        60, 40, 20, batch_size=64, mine_steps=2000, synvae_time_limit_s=600.0
+        30, 40, 10, batch_size=64, mine_steps=2000, synvae_time_limit_s=480.0
     ),
     "paper": SynVAETraining(100, 50, 20, batch_size=128, mine_steps=4000),
 }
