@@ -139,11 +139,25 @@ def _coerce(raw: pd.Series | None, *, kind: str, length: int) -> pd.Series:
         return pd.Series([defaults[kind]] * length, dtype=dtype)
     values = raw.reset_index(drop=True)
     if kind == "text":
-        return pd.Series([_as_text(v) for v in values], dtype=object)
-    if kind in ("int", "float"):
-        numbers = [_as_bool_number(v) for v in values]
-        return pd.Series(numbers, dtype=float)
-    return pd.Series([_as_bool(v) for v in values], dtype=bool)
+        return _map_distinct(values, _as_text, dtype=object)
+    if kind == "bool":
+        return _map_distinct(values, _as_bool, dtype=bool)
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype(float)
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    leftover = numbers.isna() & values.notna()
+    if leftover.any():  # words such as "yes"/"true", booleans
+        numbers[leftover] = _map_distinct(values[leftover], _as_bool_number, dtype=float)
+    return numbers
+
+
+def _map_distinct(values: pd.Series, convert, *, dtype) -> pd.Series:
+    """Apply `convert` once per distinct value (ids repeat thousands of times in a study)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    converted = np.array([convert(v) for v in distinct], dtype=dtype)
+    return pd.Series(
+        converted[codes] if len(codes) else converted[:0], index=values.index, dtype=dtype
+    )
 
 
 def _is_missing(value: object) -> bool:
