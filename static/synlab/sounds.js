@@ -8,7 +8,7 @@
       if (current) { current.pause(); }
       current = new Audio(button.dataset.src);
       current.addEventListener("ended", function () {
-        if (status) { status.textContent = "Sound finished."; }
+        if (status) { status.textContent = status.dataset.msgFinished; }
       });
       current.play();
     });

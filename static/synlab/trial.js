@@ -41,7 +41,7 @@
     plays += 1;
     var attempt = clip.play();
     if (attempt && attempt.catch) {
-      attempt.catch(function () { say("The clip could not start. Press the play button again."); });
+      attempt.catch(function () { say(form.dataset.msgNotStarted); });
     }
   }
 
@@ -64,8 +64,7 @@
     clip.addEventListener("ended", function () {
       furthest[clip.id] = 1;
       heard[clip.id] = true;
-      say(allHeard() ? "Clip finished. Choose an option with the number keys, then press Enter."
-                     : "Clip finished. Play the other clips too.");
+      say(allHeard() ? form.dataset.msgFinished : form.dataset.msgPlayOthers);
       refresh();
     });
   });
@@ -98,8 +97,8 @@
   form.addEventListener("submit", function (event) {
     var chosen = radios.some(function (radio) { return radio.checked; });
     if (sent) { event.preventDefault(); return; }
-    if (!canAnswer()) { event.preventDefault(); say("Please play the clip to the end first."); return; }
-    if (!chosen) { event.preventDefault(); say("Please choose an option first (number keys 1 to " + radios.length + ")."); return; }
+    if (!canAnswer()) { event.preventDefault(); say(form.dataset.msgListenFirst); return; }
+    if (!chosen) { event.preventDefault(); say(form.dataset.msgChooseFirst); return; }
     sent = true;
     form.elements.rt_ms.value = String(Math.round(performance.now() - (readySince || 0)));
     form.elements.plays.value = String(plays);
