@@ -202,6 +202,7 @@ class Participant(models.Model):
     age_band = models.CharField(max_length=16, blank=True)
     musical_level = models.CharField(max_length=16, blank=True)
     screening_scores = models.JSONField(default=dict, blank=True)
+    flags = models.JSONField(default=list, blank=True, help_text="Quality notes, with reasons")
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.DEMOGRAPHICS)
     trial_count = models.PositiveIntegerField(default=0, help_text="Test trials assigned")
     next_index = models.PositiveIntegerField(default=0)
@@ -236,6 +237,7 @@ class Assignment(models.Model):
     sequence = models.PositiveIntegerField()
     option_order = models.JSONField(help_text="Option ids in screen order")
     rater_index = models.PositiveIntegerField(help_text="How many raters had this trial before")
+    served_at = models.DateTimeField(null=True, blank=True, help_text="First shown")
 
     class Meta:
         ordering = ["participant", "sequence"]
@@ -270,6 +272,9 @@ class Response(models.Model):
     pauses = models.PositiveSmallIntegerField(default=0)
     hidden_while_playing = models.BooleanField(
         default=False, help_text="The tab was hidden while a clip played"
+    )
+    too_fast = models.BooleanField(
+        default=False, help_text="Answered before the clips could have been heard"
     )
     client_sent_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)

@@ -124,12 +124,15 @@ RESPONSE_COLUMNS = (
     "fraction_heard",
     "pauses",
     "hidden_while_playing",
+    "too_fast",
     "is_catch",
     "gender",
     "age_band",
     "musical_level",
     "prolific_pid",
     "participant_status",
+    "failed_catch_trials",
+    "participant_flags",
     "client_sent_at",
     "received_at",
 )
@@ -152,10 +155,17 @@ def response_table_for_study(study: Study, *, include_previews: bool = False) ->
     n_options = dict(
         Trial.objects.filter(phase__study=study).annotate(n=Count("options")).values_list("pk", "n")
     )
-    return [response_row(r, correct_identity, n_options) for r in responses]
+    failed_catch = dict(
+        Response.objects.filter(participant__study=study, trial__is_catch=True, is_correct=False)
+        .values_list("participant_id")
+        .annotate(n=Count("pk"))
+    )
+    return [response_row(r, correct_identity, n_options, failed_catch) for r in responses]
 
 
-def response_row(response: Response, correct_identity: dict, n_options: dict) -> dict:
+def response_row(
+    response: Response, correct_identity: dict, n_options: dict, failed_catch: dict
+) -> dict:
     participant, trial = response.participant, response.trial
     return {
         "participant": f"P{participant.pk}",
@@ -175,12 +185,15 @@ def response_row(response: Response, correct_identity: dict, n_options: dict) ->
         "fraction_heard": response.fraction_heard,
         "pauses": response.pauses,
         "hidden_while_playing": response.hidden_while_playing,
+        "too_fast": response.too_fast,
         "is_catch": trial.is_catch,
         "gender": participant.gender,
         "age_band": participant.age_band,
         "musical_level": participant.musical_level,
         "prolific_pid": participant.prolific_pid,
         "participant_status": participant_status(participant),
+        "failed_catch_trials": failed_catch.get(participant.pk, 0),
+        "participant_flags": "; ".join(participant.flags),
         "client_sent_at": response.client_sent_at.isoformat() if response.client_sent_at else "",
         "received_at": response.received_at.isoformat(),
     }

@@ -267,7 +267,7 @@ def participant_enroll(
 
 
 def assignment_plan(participant: Participant) -> list[dict]:
-    """Trials (least covered first) and counterbalanced option orders for a new participant."""
+    """Trials (least covered first), plus every catch trial, with counterbalanced options."""
     study = participant.study
     trials = {
         trial.pk: trial
@@ -275,18 +275,22 @@ def assignment_plan(participant: Participant) -> list[dict]:
         .order_by("phase__order", "order")
         .prefetch_related("options")
     }
+    catch_ids = [pk for pk, trial in trials.items() if trial.is_catch]
+    regular_ids = [pk for pk in trials if pk not in catch_ids]
     raters = {} if participant.is_preview else active_raters_per_trial(study)
     rng = random.Random(f"{study.seed}:{participant.token}")
-    wanted = min(study.trials_per_participant or len(trials), len(trials))
+    wanted = min(study.trials_per_participant or len(regular_ids), len(regular_ids))
     quota = len(trials) + 1 if participant.is_preview else study.raters_per_trial
     chosen = choose_trials(
-        trial_ids=list(trials), active_raters=raters, quota=quota, wanted=wanted, rng=rng
+        trial_ids=regular_ids, active_raters=raters, quota=quota, wanted=wanted, rng=rng
     )
     if chosen is None:
         raise StudyFull(
             "All places in this study are taken at the moment. Places free up when someone "
             f"leaves without finishing: please try again in {study.abandon_after_minutes} minutes."
         )
+    for catch_id in catch_ids:  # mixed in at random places, never first
+        chosen.insert(rng.randint(1, len(chosen)), catch_id)
     return [
         {
             "trial": trials[trial_id],
@@ -343,9 +347,9 @@ def study_close_if_complete(*, study: Study) -> bool:
         .values_list("trial_id")
         .annotate(n=Count("pk"))
     )
-    trial_ids = Trial.objects.filter(phase__study=study, phase__kind=Phase.Kind.TEST).values_list(
-        "pk", flat=True
-    )
+    trial_ids = Trial.objects.filter(
+        phase__study=study, phase__kind=Phase.Kind.TEST, is_catch=False
+    ).values_list("pk", flat=True)
     if any(answered.get(t, 0) < study.raters_per_trial for t in trial_ids):
         return False
     return bool(
@@ -409,6 +413,37 @@ def participant_submit_screening(
     return participant
 
 
+LISTENING_TOLERANCE_S = 0.25
+
+
+def minimum_listening_s(trial: Trial) -> float:
+    """How long the clips of a trial take to hear once: the prompt, or every audio option."""
+    if trial.trial_type == Trial.Type.AUDIO_TO_IMAGE:
+        return trial.prompt.duration_s or 0.0
+    return sum(option.stimulus.duration_s or 0.0 for option in trial.options.all())
+
+
+def answered_too_fast(assignment: Assignment, *, study: Study) -> bool:
+    if not study.require_full_listen or assignment.served_at is None:
+        return False
+    elapsed = (timezone.now() - assignment.served_at).total_seconds()
+    return elapsed + LISTENING_TOLERANCE_S < minimum_listening_s(assignment.trial)
+
+
+def assignment_mark_served(*, participant: Participant, sequence: int) -> None:
+    Assignment.objects.filter(
+        participant=participant, sequence=sequence, served_at__isnull=True
+    ).update(served_at=timezone.now())
+
+
+def participant_flag(*, participant: Participant, reason: str) -> None:
+    with transaction.atomic():
+        locked = Participant.objects.select_for_update().get(pk=participant.pk)
+        if reason not in locked.flags:
+            locked.flags = [*locked.flags, reason]
+            locked.save(update_fields=["flags"])
+
+
 @dataclass(frozen=True)
 class RecordedAnswer:
     response: Response
@@ -433,7 +468,7 @@ def response_record(
         locked = Participant.objects.select_for_update().get(pk=participant.pk)
         assignment = (
             Assignment.objects.filter(participant=locked, trial__public_id=trial_public_id)
-            .select_related("trial")
+            .select_related("trial__prompt")
             .first()
         )
         if assignment is None:
@@ -455,6 +490,7 @@ def response_record(
         if not isinstance(position, int) or not 0 <= position < len(screen):
             raise InvalidInput(f"Choose one of the {len(screen)} options.")
         chosen = trial.options.get(pk=screen[position])
+        too_fast = answered_too_fast(assignment, study=locked.study)
         response = Response.objects.create(
             participant=locked,
             trial=trial,
@@ -468,6 +504,7 @@ def response_record(
             fraction_heard=fraction_heard,
             pauses=max(0, min(int(pauses or 0), 1000)),
             hidden_while_playing=bool(hidden_while_playing),
+            too_fast=too_fast,
             client_sent_at=client_sent_at,
         )
         locked.next_index = sequence + 1

@@ -37,6 +37,11 @@ def study_entry(request: HttpRequest, slug: str) -> HttpResponse:
         for param, field in PROLIFIC_PARAMS.items()
     }
     resumed = resume_participant(request, study, external["prolific_pid"])
+    user_agent = request.headers.get("User-Agent", "")[:400]
+    if resumed and resumed.user_agent and user_agent != resumed.user_agent:
+        services.participant_flag(
+            participant=resumed, reason="resumed from another browser (user agent changed)"
+        )
     if resumed:
         return redirect("participant-page", token=resumed.token)
     form = ConsentForm(request.POST if request.method == "POST" else None)
@@ -192,6 +197,7 @@ def trial_page(request, participant):
     screen = selectors.trial_next_for_participant(participant)
     if screen is None:
         raise Http404("No trial left.")
+    services.assignment_mark_served(participant=participant, sequence=screen.index)
     upcoming = selectors.trial_for_participant(participant, screen.index + 1)
     context = page_context(
         participant,

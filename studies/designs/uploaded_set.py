@@ -3,7 +3,9 @@
 manifest.csv, one row per image/audio pair that belongs together:
     image,audio,class[,role][,description]
     images/cat_1.png,audio/cat_1.wav,cat,test,"A sleeping cat"
-`role` is `test` (default) or `preview`; `description` is the image's alt text. Paths are relative
+`role` is `test` (default), `preview`, or `catch` (an attention check with an obvious answer,
+e.g. a spoken "choose the red square": given to every participant, kept out of the accuracy
+statistics, used by the exclusion rules); `description` is the image's alt text. Paths are relative
 to the manifest. Each test row becomes a trial: its clip (or image) is the prompt, its partner is
 the correct option, and partners of rows from other classes, drawn with the study's seed, are the
 distractors, one class per option.
@@ -35,7 +37,7 @@ KIND = "uploaded_set"
 LABEL = "Forced-choice matching from an uploaded set"
 MANIFEST_NAME = "manifest.csv"
 REQUIRED_COLUMNS = ("image", "audio", "class")
-ROLES = ("test", "preview")
+ROLES = ("test", "preview", "catch")
 TRIAL_TYPES = tuple(Trial.Type.values)
 
 
@@ -187,7 +189,9 @@ def manifest_row(line: int, record: dict) -> tuple[ManifestRow | None, list[str]
     ]
     role = value("role").lower() or "test"
     if role not in ROLES:
-        problems.append(f"Manifest line {line}: role must be 'test' or 'preview', not {role!r}.")
+        problems.append(
+            f"Manifest line {line}: role must be 'test', 'preview' or 'catch', not {role!r}."
+        )
     if problems:
         return None, problems
     row = ManifestRow(
@@ -246,6 +250,7 @@ def build(*, study: Study) -> None:
     rng = random.Random(study.seed)
     build_preview_phase(study=study, plan=plan, params=params, stimuli=stimuli, rng=rng)
     build_test_phase(study=study, plan=plan, params=params, stimuli=stimuli, rng=rng)
+    add_catch_trials(study=study, plan=plan, params=params, stimuli=stimuli, rng=rng)
 
 
 def store_stimuli(
@@ -318,6 +323,29 @@ def build_test_phase(*, study, plan, params, stimuli, rng) -> None:
         create_trial(
             phase=phase, order=order, row=row, options=options, params=params, stimuli=stimuli
         )
+
+
+def add_catch_trials(*, study, plan, params, stimuli, rng) -> None:
+    """Catch rows become trials of the test phase whose distractors come from other classes."""
+    catch_rows = plan.rows_with_role("catch")
+    if not catch_rows:
+        return
+    phase = Phase.objects.get(study=study, kind=Phase.Kind.TEST)
+    by_class = rows_by_class(plan.rows_with_role("test"))
+    start = phase.trials.count()
+    for offset, row in enumerate(catch_rows):
+        other_classes = sorted(label for label in by_class if label != row.class_label)
+        distractor_classes = rng.sample(other_classes, params.n_options - 1)
+        options = [(row, True)] + [(rng.choice(by_class[c]), False) for c in distractor_classes]
+        trial = create_trial(
+            phase=phase,
+            order=start + offset,
+            row=row,
+            options=options,
+            params=params,
+            stimuli=stimuli,
+        )
+        Trial.objects.filter(pk=trial.pk).update(is_catch=True, condition="catch")
 
 
 def create_trial(*, phase, order, row, options, params, stimuli) -> Trial:

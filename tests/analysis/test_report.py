@@ -174,3 +174,54 @@ def test_a_condition_mixing_option_counts_is_split_by_k():
         "main [k=4]": 0.25,
     }
     assert any("different numbers of options" in n.message for n in report.notes)
+
+
+def platform_rows():
+    """Rows shaped like studies.selectors.response_table_for_study (ints, blanks, extras)."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for p in range(1, 9):
+        for order in range(1, 7):
+            correct = f"digit-{order % 3}"
+            chosen = correct if rng.random() < 0.8 else f"digit-{(order + 1) % 3}"
+            rows.append(
+                {
+                    "participant": f"P{p}",
+                    "trial": order,
+                    "item": f"clip-{order}",
+                    "condition": "",
+                    "class": str(order % 3),
+                    "n_options": 3,
+                    "chosen": chosen,
+                    "correct": correct,
+                    "is_correct": chosen == correct,
+                    "position": int(rng.integers(3)),
+                    "sequence": order,
+                    "rt_ms": int(rng.integers(800, 5000)),
+                    "plays": 1,
+                    "heard_to_end": True,
+                    "is_catch": False,
+                    "gender": "" if p == 1 else "female",
+                    "age_band": "",
+                    "musical_level": "amateur",
+                    "prolific_pid": "",
+                    "client_sent_at": "",
+                    "received_at": "2026-01-01T00:00:00+00:00",
+                }
+            )
+    return rows
+
+
+def test_rows_from_the_platform_selector_are_analysed_as_they_come():
+    report = quick_report(platform_rows())
+    [condition] = report.conditions
+    assert condition.condition == "default" and condition.n_answers == 48
+    # option identities are digit labels shared by all trials: each identity is a category
+    assert condition.agreement.categories.startswith("option identity (shared")
+    assert condition.mixed is not None and condition.mixed.n_items == 6
+    demographics = report.tables["demographics"]
+    assert set(demographics.loc[demographics["variable"] == "gender", "group"]) == {
+        "female",
+        "(missing)",
+    }
+    assert not any(n.level == "warning" for n in report.notes)
