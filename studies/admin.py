@@ -20,6 +20,7 @@ from studies.models import (
     Trial,
     TrialOption,
 )
+from studies.reports import FORMATS as REPORT_FORMATS
 
 
 class StudyAddForm(forms.ModelForm):
@@ -106,6 +107,7 @@ class StudyAdmin(admin.ModelAdmin):
                     "require_full_listen",
                     "headphone_check",
                     "headphone_pass_mark",
+                    "exclusion_rules",
                     "source_upload",
                     "build_problems_list",
                 ]
@@ -229,13 +231,24 @@ class StudyAdmin(admin.ModelAdmin):
         preview = reverse("admin:studies_study_preview", args=[study.pk])
         csv_url = reverse("study-responses-export", args=[study.pk, "csv"])
         json_url = reverse("study-responses-export", args=[study.pk, "json"])
+        reports = format_html_join(
+            " ",
+            '<a class="button" href="{}">Report {}</a>',
+            (
+                (reverse("study-report", args=[study.pk, fmt]), fmt.upper())
+                for fmt in REPORT_FORMATS
+            ),
+        )
         return format_html(
             '<a class="button" href="{}">Preview as participant</a> '
             '<a class="button" href="{}">Answers CSV</a> '
-            '<a class="button" href="{}">Answers JSON</a>',
+            '<a class="button" href="{}">Answers JSON</a> {} '
+            '<a class="button" href="{}">Power planner</a>',
             preview,
             csv_url,
             json_url,
+            reports,
+            reverse("power-planner"),
         )
 
     @admin.display(description="Build problems")

@@ -17,3 +17,36 @@ def stimulus_file(request, pk: int):
     """Researchers listen to and look at stored stimuli (participants use signed links)."""
     stimulus = get_object_or_404(Stimulus, pk=pk)
     return FileResponse(stimulus.file.open("rb"), content_type=stimulus.content_type)
+
+
+def study_report(request, pk: int, fmt: str):
+    from django.http import HttpResponse
+
+    from studies.errors import ServiceError
+    from studies.reports import study_report as render_report
+
+    study = get_object_or_404(Study, pk=pk)
+    try:
+        report = render_report(study=study, fmt=fmt)
+    except ServiceError as error:
+        raise Http404(error.message) from error
+    response = HttpResponse(report.body, content_type=report.content_type)
+    disposition = "inline" if fmt == "html" else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{report.filename}"'
+    return response
+
+
+def power_planner(request):
+    """Participants and trials needed to detect an accuracy against chance."""
+    from django.template.response import TemplateResponse
+
+    from studies.forms import PowerPlanForm
+
+    form = PowerPlanForm(request.GET or None)
+    plan = None
+    if form.is_valid():
+        from analysis import plan_sample_size
+
+        plan = plan_sample_size(**form.cleaned_data, n_simulations=60, max_participants=150)
+    context = {"form": form, "plan": plan, "title": "Power and sample size planner"}
+    return TemplateResponse(request, "admin/power_planner.html", context)

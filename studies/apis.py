@@ -203,6 +203,21 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             ParticipantSerializer(self.get_object().participants.all(), many=True).data
         )
 
+    @extend_schema(responses={200: {"type": "object"}})
+    @action(detail=True, methods=["get"])
+    def report(self, request, pk=None):
+        """The significance report: `?as=json` (default), `html`, `pdf` or `csv` (zip)."""
+        from django.http import HttpResponse
+
+        from studies.reports import study_report
+
+        report = run_service(
+            study_report, study=self.get_object(), fmt=request.query_params.get("as", "json")
+        )
+        response = HttpResponse(report.body, content_type=report.content_type)
+        response["Content-Disposition"] = f'inline; filename="{report.filename}"'
+        return response
+
     @extend_schema(responses={200: {"type": "array", "items": {"type": "object"}}})
     @action(detail=True, methods=["get"])
     def responses(self, request, pk=None):

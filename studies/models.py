@@ -60,6 +60,14 @@ class Study(models.Model):
     instructions = models.TextField(blank=True)
     completion_code = models.CharField(max_length=32, default=new_completion_code)
     completion_url = models.URLField(blank=True, help_text="e.g. the Prolific completion link")
+    exclusion_rules = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=(
+            "Applied in reports, raw data kept: max_failed_catch, min_median_rt_ms, min_answers, "
+            "require_screening_pass (see docs/analysis.md)"
+        ),
+    )
     headphone_check = models.BooleanField(
         default=False, help_text="Screen with a Huggins-pitch and an anti-phase test first."
     )

@@ -131,7 +131,10 @@ RESPONSE_COLUMNS = (
     "musical_level",
     "prolific_pid",
     "participant_status",
-    "failed_catch_trials",
+    "failed_catch",
+    "failed_screening",
+    "chosen_class",
+    "correct_position",
     "participant_flags",
     "client_sent_at",
     "received_at",
@@ -160,13 +163,40 @@ def response_table_for_study(study: Study, *, include_previews: bool = False) ->
         .values_list("participant_id")
         .annotate(n=Count("pk"))
     )
-    return [response_row(r, correct_identity, n_options, failed_catch) for r in responses]
+    correct_option = dict(
+        TrialOption.objects.filter(trial__phase__study=study, is_correct=True).values_list(
+            "trial_id", "pk"
+        )
+    )
+    screens = {
+        (participant_id, trial_id): order
+        for participant_id, trial_id, order in Assignment.objects.filter(
+            participant__study=study
+        ).values_list("participant_id", "trial_id", "option_order")
+    }
+    context = ExportContext(correct_identity, n_options, failed_catch, correct_option, screens)
+    return [response_row(r, context) for r in responses]
 
 
-def response_row(
-    response: Response, correct_identity: dict, n_options: dict, failed_catch: dict
-) -> dict:
+@dataclass(frozen=True)
+class ExportContext:
+    """Per-study lookups made once for the whole export."""
+
+    correct_identity: dict
+    n_options: dict
+    failed_catch: dict
+    correct_option: dict
+    screens: dict
+
+
+def response_row(response: Response, context: "ExportContext") -> dict:
     participant, trial = response.participant, response.trial
+    correct_identity, n_options, failed_catch = (
+        context.correct_identity,
+        context.n_options,
+        context.failed_catch,
+    )
+    correct_option, screens = context.correct_option, context.screens
     return {
         "participant": f"P{participant.pk}",
         "trial": trial.order,
@@ -192,7 +222,10 @@ def response_row(
         "musical_level": participant.musical_level,
         "prolific_pid": participant.prolific_pid,
         "participant_status": participant_status(participant),
-        "failed_catch_trials": failed_catch.get(participant.pk, 0),
+        "failed_catch": failed_catch.get(participant.pk, 0),
+        "failed_screening": participant.stage == Participant.Stage.SCREENED_OUT,
+        "chosen_class": response.chosen.identity,
+        "correct_position": screens[(participant.pk, trial.pk)].index(correct_option[trial.pk]),
         "participant_flags": "; ".join(participant.flags),
         "client_sent_at": response.client_sent_at.isoformat() if response.client_sent_at else "",
         "received_at": response.received_at.isoformat(),

@@ -21,6 +21,16 @@ urlpatterns = [
         name="study-responses-export",
     ),
     path(
+        "researcher/studies/<int:pk>/report.<str:fmt>",
+        staff_member_required(admin_views.study_report),
+        name="study-report",
+    ),
+    path(
+        "researcher/power-planner/",
+        staff_member_required(admin_views.power_planner),
+        name="power-planner",
+    ),
+    path(
         "researcher/stimuli/<int:pk>/file",
         staff_member_required(admin_views.stimulus_file),
         name="stimulus-file",

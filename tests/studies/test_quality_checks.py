@@ -49,7 +49,7 @@ def test_every_participant_gets_the_catch_trial_and_it_is_exported_as_such():
         expected = sum(
             1 for r in catch_rows if r["participant"] == row["participant"] and not r["is_correct"]
         )
-        assert row["failed_catch_trials"] == expected
+        assert row["failed_catch"] == expected
     study.refresh_from_db()
     assert study.status == Study.Status.CLOSED, "quotas count regular trials only"
 
