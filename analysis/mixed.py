@@ -32,7 +32,7 @@ from analysis.significance import Interval
 
 FIXED_EFFECT_PRIOR_SD = 2.0  # statsmodels' default fe_p
 LOG_SD_PRIOR_SD = 1.0  # statsmodels' default vcp_p
-DENSE_LEVEL_LIMIT = 3000  # above this on both factors the Laplace step would need too much memory
+DENSE_CELL_LIMIT = 20_000_000  # small-factor x big-factor cells the Laplace step may hold
 
 
 class MixedModelUnavailable(Exception):
@@ -281,8 +281,9 @@ def _intercept_sd(
     vb_sd: float,
 ) -> tuple[float, str]:
     """Laplace sd of the intercept given the variance components (Schur complement)."""
-    if min(n for _, n in factors) > DENSE_LEVEL_LIMIT:
-        return vb_sd, "variational Bayes (too many levels for the Laplace step)"
+    levels = sorted(n for _, n in factors)
+    if len(levels) > 1 and (1 + levels[0]) * levels[-1] > DENSE_CELL_LIMIT:
+        return vb_sd, "variational Bayes (too many levels for the Laplace step; too small)"
     eta = result.model.exog_vc @ result.vc_mean + result.fe_mean[0]
     weight = expit(eta) * (1 - expit(eta))
     precisions = 1 / component_sds**2

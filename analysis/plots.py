@@ -46,8 +46,17 @@ def report_figures(report: Report) -> list[ReportFigure]:
         demographics_figure,
         position_figure,
     ]
-    figures = [make(report) for make in makers]
-    return [f for f in figures if f is not None]
+    figures = []
+    for make in makers:
+        try:
+            figure = make(report)
+        except (ValueError, KeyError, TypeError, IndexError) as error:
+            # a figure must never sink the report: say which one is missing instead
+            report.notes.warn("figures", f"a figure could not be drawn ({error!r}).")
+            continue
+        if figure is not None:
+            figures.append(figure)
+    return figures
 
 
 def new_figure(width: float, height: float) -> Figure:
@@ -183,7 +192,8 @@ def choice_figure(report: Report, *, condition: str, mean_accuracy: float) -> Re
     if choices is None or len(choices) == 0:
         return None
     rows = choices.loc[choices["condition"] == condition]
-    trials = list(dict.fromkeys(rows["trial"]))
+    by_class = rows.drop_duplicates("trial").sort_values(["class", "trial"], na_position="last")
+    trials = by_class["trial"].tolist()  # grouped by class, as in the SynVAE figure
     shown = trials[:MAX_TRIALS_PER_PANEL]
     figure = new_figure(min(2 + 0.32 * len(shown), 16), 3.6)
     axes = figure.add_subplot()

@@ -103,7 +103,7 @@ class Report:
 
 
 def build_report(
-    answers: pd.DataFrame,
+    answers: pd.DataFrame | list[dict],
     *,
     title: str = "Synlab study report",
     exclusions: ExclusionRules | None = None,
@@ -115,6 +115,7 @@ def build_report(
 ) -> Report:
     """Every statistic of a report, from one answers table (columns: docs/analysis.md).
 
+    answers: a DataFrame or a list of row dicts, one per answer.
     exclusions: participant rules applied first (default ExclusionRules(); ExclusionRules.none()
     keeps everyone). alpha: test level; intervals are two-sided at 1 - alpha. n_bootstrap:
     participant resamples for the kappa intervals. rater_policy: how trials with unequal rater
@@ -122,6 +123,8 @@ def build_report(
     """
     notes = Notes()
     rules = exclusions if exclusions is not None else ExclusionRules()
+    if not isinstance(answers, pd.DataFrame):  # e.g. selectors.response_table_for_study rows
+        answers = pd.DataFrame(list(answers))
     clean = normalise_answers(answers, notes=notes)
     kept, summary = apply_exclusions(clean, rules=rules, notes=notes)
     kept = _drop_single_option_trials(kept, notes=notes)
@@ -274,16 +277,19 @@ def _analyse_condition(
             n_correct=n_correct, n_answers=len(answers), chance=chance, level=1 - alpha
         ),
     )
-    result.agreement = condition_agreement(
-        answers,
-        condition=condition,
-        n_options=n_options,
-        level=1 - alpha,
-        n_bootstrap=n_bootstrap,
-        policy=rater_policy,
-        seed=seed,
-        notes=notes,
-    )
+    try:
+        result.agreement = condition_agreement(
+            answers,
+            condition=condition,
+            n_options=n_options,
+            level=1 - alpha,
+            n_bootstrap=n_bootstrap,
+            policy=rater_policy,
+            seed=seed,
+            notes=notes,
+        )
+    except (ValueError, ZeroDivisionError, FloatingPointError) as error:
+        notes.warn(f"agreement [{condition}]", f"kappa failed ({type(error).__name__}: {error}).")
     if mixed_model:
         result.mixed = _fit_mixed(condition, answers, chance=chance, alpha=alpha, notes=notes)
     return result
@@ -309,6 +315,12 @@ def _fit_mixed(
         return None
     if fit.item_sd is None:
         notes.info(topic, "one item only: fitted with a participant effect alone.")
+    if fit.sd_method.startswith("variational"):
+        notes.warn(
+            topic,
+            "too many participants x items for the Laplace sd: the VB sd is"
+            " used and understates the uncertainty.",
+        )
     if not fit.converged:
         notes.warn(topic, "the variational fit did not report convergence; read it with care.")
     return fit
