@@ -88,3 +88,18 @@ def test_unidentifiable_data_is_refused_with_a_reason(correct, person, reason):
         fit_accuracy_model(
             correct=correct, participant=person, item=np.arange(len(correct)), chance=0.5
         )
+
+
+def test_our_fit_reaches_the_same_optimum_as_statsmodels_fit_vb():
+    from analysis.mixed import _warm_start, fit_vb_from
+
+    correct, person, item = simulated_answers(seed=8, n_people=15, n_trials=8, person_sd=0.8)
+    factors = [(person, 15), (item, 8)]
+    model = _build_model(correct, factors)
+    stock = BinomialBayesMixedGLM(model.endog, model.exog, model.exog_vc, model.ident).fit_vb()
+    start_mean, start_sd = _warm_start(correct, factors)
+    ours, converged = fit_vb_from(model, mean=start_mean, sd=start_sd)
+    assert converged
+    np.testing.assert_allclose(ours.fe_mean, stock.fe_mean, atol=2e-3)
+    np.testing.assert_allclose(ours.vcp_mean, stock.vcp_mean, atol=2e-2)
+    np.testing.assert_allclose(ours.vc_mean, stock.vc_mean, atol=5e-3)
