@@ -3,6 +3,7 @@
 from collections import Counter
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.http import Http404
 
@@ -236,3 +237,52 @@ def participant_status(participant: Participant) -> str:
     if participant.completed_at:
         return "complete"
     return "abandoned" if participant.released_at else "in_progress"
+
+
+@dataclass(frozen=True)
+class StimulusFacts:
+    id: int
+    kind: str
+    description: str
+    duration_s: float | None
+
+
+@dataclass(frozen=True)
+class OptionFacts:
+    stimulus: StimulusFacts
+    is_correct: bool
+
+
+@dataclass(frozen=True)
+class TrialFacts:
+    """What the answer path needs to know about a trial; fixed once the study is built."""
+
+    trial_type: str
+    prompt: StimulusFacts
+    options: dict[int, OptionFacts]
+
+    @property
+    def minimum_listening_s(self) -> float:
+        """How long the clips take to hear once: the prompt, or every audio option."""
+        if self.trial_type == Trial.Type.AUDIO_TO_IMAGE:
+            return self.prompt.duration_s or 0.0
+        return sum(o.stimulus.duration_s or 0.0 for o in self.options.values())
+
+
+def stimulus_facts(stimulus: Stimulus) -> StimulusFacts:
+    return StimulusFacts(stimulus.pk, stimulus.kind, stimulus.description, stimulus.duration_s)
+
+
+def trial_facts(trial: Trial) -> TrialFacts:
+    """Cached per trial (keyed by its random public id): trials never change once built."""
+    key = f"synlab.trial-facts.{trial.public_id}"
+    facts = cache.get(key)
+    if facts is None:
+        options = trial.options.select_related("stimulus")
+        facts = TrialFacts(
+            trial_type=trial.trial_type,
+            prompt=stimulus_facts(Stimulus.objects.get(pk=trial.prompt_id)),
+            options={o.pk: OptionFacts(stimulus_facts(o.stimulus), o.is_correct) for o in options},
+        )
+        cache.set(key, facts, timeout=3600)
+    return facts

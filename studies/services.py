@@ -14,7 +14,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from studies import flow, headphones
+from studies import flow, headphones, selectors
 from studies.assignment import choose_trials, counterbalanced_order
 from studies.designs import DesignError, design_for
 from studies.errors import Conflict, InvalidInput, NotAllowed, StudyFull
@@ -332,8 +332,15 @@ def participants_release_abandoned(*, study: Study) -> int:
     ).update(released_at=timezone.now())
 
 
+TOUCH_EVERY_S = 60
+
+
 def participant_touch(*, participant: Participant) -> None:
-    Participant.objects.filter(pk=participant.pk).update(last_seen_at=timezone.now())
+    """Note that the participant is still there (at most once a minute: it costs a write)."""
+    now = timezone.now()
+    if (now - participant.last_seen_at).total_seconds() >= TOUCH_EVERY_S:
+        Participant.objects.filter(pk=participant.pk).update(last_seen_at=now)
+        participant.last_seen_at = now
 
 
 def study_close_if_complete(*, study: Study) -> bool:
@@ -416,18 +423,12 @@ def participant_submit_screening(
 LISTENING_TOLERANCE_S = 0.25
 
 
-def minimum_listening_s(trial: Trial) -> float:
-    """How long the clips of a trial take to hear once: the prompt, or every audio option."""
-    if trial.trial_type == Trial.Type.AUDIO_TO_IMAGE:
-        return trial.prompt.duration_s or 0.0
-    return sum(option.stimulus.duration_s or 0.0 for option in trial.options.all())
-
-
-def answered_too_fast(assignment: Assignment, *, study: Study) -> bool:
+def answered_too_fast(assignment: Assignment, *, facts, study: Study, now: datetime) -> bool:
+    """Answered sooner after the trial was shown than its clips take to hear once."""
     if not study.require_full_listen or assignment.served_at is None:
         return False
-    elapsed = (timezone.now() - assignment.served_at).total_seconds()
-    return elapsed + LISTENING_TOLERANCE_S < minimum_listening_s(assignment.trial)
+    elapsed = (now - assignment.served_at).total_seconds()
+    return elapsed + LISTENING_TOLERANCE_S < facts.minimum_listening_s
 
 
 def assignment_mark_served(*, participant: Participant, sequence: int) -> None:
@@ -463,60 +464,76 @@ def response_record(
     hidden_while_playing: bool = False,
     client_sent_at: datetime | None = None,
 ) -> RecordedAnswer:
-    """Store one answer. The same answer sent twice is stored once and gets the same reply."""
+    """Store one answer. The same answer sent twice is stored once and gets the same reply.
+
+    The participant row is advanced with one conditional UPDATE (stage, current index, not
+    abandoned); only the request that advances it inserts the answer, so double clicks,
+    replays and concurrent duplicates all end with exactly one stored row.
+    """
+    assignment = (
+        Assignment.objects.filter(participant_id=participant.pk, trial__public_id=trial_public_id)
+        .select_related("trial")
+        .first()
+    )
+    if assignment is None:
+        raise NotAllowed("This trial is not part of your session.")
+    screen = assignment.option_order
+    if not isinstance(position, int) or not 0 <= position < len(screen):
+        raise InvalidInput(f"Choose one of the {len(screen)} options.")
+    study = participant.study
+    open_for_answers = participant.is_preview or study.status == Study.Status.LIVE
+    facts = selectors.trial_facts(assignment.trial)
+    now = timezone.now()
+    finished = assignment.sequence + 1 >= participant.trial_count
+    progress = {"next_index": assignment.sequence + 1, "last_seen_at": now}
+    if finished:
+        progress |= {"stage": Participant.Stage.DONE, "completed_at": now}
     with transaction.atomic():
-        locked = Participant.objects.select_for_update().get(pk=participant.pk)
-        assignment = (
-            Assignment.objects.filter(participant=locked, trial__public_id=trial_public_id)
-            .select_related("trial__prompt")
-            .first()
-        )
-        if assignment is None:
-            raise NotAllowed("This trial is not part of your session.")
-        trial = assignment.trial
-        existing = Response.objects.filter(participant=locked, trial=trial).first()
-        if existing:
-            return RecordedAnswer(response=existing, created=False)
-        if locked.released_at is not None:
-            raise NotAllowed("This session has expired; its tasks went to other participants.")
-        if locked.stage != Participant.Stage.TEST:
-            raise Conflict("Answers are not being taken at this point of the study.")
-        if not locked.is_preview and locked.study.status != Study.Status.LIVE:
-            raise NotAllowed("This study has closed; no more answers are taken.")
-        sequence = assignment.sequence
-        if sequence != locked.next_index:
-            raise Conflict("This is not the current trial; please continue where you are.")
-        screen = assignment.option_order
-        if not isinstance(position, int) or not 0 <= position < len(screen):
-            raise InvalidInput(f"Choose one of the {len(screen)} options.")
-        chosen = trial.options.get(pk=screen[position])
-        too_fast = answered_too_fast(assignment, study=locked.study)
-        response = Response.objects.create(
-            participant=locked,
-            trial=trial,
-            chosen=chosen,
-            is_correct=chosen.is_correct,
-            position=position,
-            sequence=sequence,
-            rt_ms=rt_ms if rt_ms is None or rt_ms >= 0 else None,
-            plays=max(0, min(int(plays), 1000)),
-            heard_to_end=bool(heard_to_end),
-            fraction_heard=fraction_heard,
-            pauses=max(0, min(int(pauses or 0), 1000)),
-            hidden_while_playing=bool(hidden_while_playing),
-            too_fast=too_fast,
-            client_sent_at=client_sent_at,
-        )
-        locked.next_index = sequence + 1
-        locked.last_seen_at = timezone.now()
-        fields = ["next_index", "last_seen_at"]
-        finished = locked.next_index >= locked.trial_count
-        if finished:
-            locked.stage = Participant.Stage.DONE
-            locked.completed_at = timezone.now()
-            fields += ["stage", "completed_at"]
-        locked.save(update_fields=fields)
-    if finished and not locked.is_preview:
-        study_close_if_complete(study=locked.study)
-    participant.refresh_from_db()
+        advanced = open_for_answers and Participant.objects.filter(
+            pk=participant.pk,
+            stage=Participant.Stage.TEST,
+            next_index=assignment.sequence,
+            released_at__isnull=True,
+        ).update(**progress)
+        if advanced:
+            chosen_id = screen[position]
+            response = Response.objects.create(
+                participant_id=participant.pk,
+                trial_id=assignment.trial_id,
+                chosen_id=chosen_id,
+                is_correct=facts.options[chosen_id].is_correct,
+                position=position,
+                sequence=assignment.sequence,
+                rt_ms=rt_ms if rt_ms is None or rt_ms >= 0 else None,
+                plays=max(0, min(int(plays), 1000)),
+                heard_to_end=bool(heard_to_end),
+                fraction_heard=fraction_heard,
+                pauses=max(0, min(int(pauses or 0), 1000)),
+                hidden_while_playing=bool(hidden_while_playing),
+                too_fast=answered_too_fast(assignment, facts=facts, study=study, now=now),
+                client_sent_at=client_sent_at,
+            )
+    if not advanced:
+        return RecordedAnswer(response=refused_answer(participant, assignment), created=False)
+    for name, value in progress.items():
+        setattr(participant, name, value)
+    if finished and not participant.is_preview:
+        study_close_if_complete(study=study)
     return RecordedAnswer(response=response, created=True)
+
+
+def refused_answer(participant: Participant, assignment: Assignment) -> Response:
+    """The stored answer for a repeated submit; otherwise the reason no answer is taken."""
+    existing = Response.objects.filter(
+        participant_id=participant.pk, trial_id=assignment.trial_id
+    ).first()
+    if existing:
+        return existing
+    participant.refresh_from_db()
+    if participant.released_at is not None:
+        raise NotAllowed("This session has expired; its tasks went to other participants.")
+    if not participant.is_preview and participant.study.status != Study.Status.LIVE:
+        raise NotAllowed("This study has closed; no more answers are taken.")
+    if participant.stage != Participant.Stage.TEST:
+        raise Conflict("Answers are not being taken at this point of the study.")
+    raise Conflict("This is not the current trial; please continue where you are.")

@@ -11,17 +11,18 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from studies.models import Participant, Stimulus
+from studies.models import Participant
 
 MASK_BITS = 63
 # Stamps are rounded to this window so the next trial's prefetched media keep their address.
 STAMP_WINDOW_S = 600
 
 
-def media_url(participant: Participant, stimulus: Stimulus, *, now: float | None = None) -> str:
+def media_url(participant: Participant, stimulus, *, now: float | None = None) -> str:
+    """`stimulus`: a Stimulus, or anything with its `id` (selectors.StimulusFacts)."""
     current = int(now if now is not None else time.time())
     stamp = current - current % STAMP_WINDOW_S
-    masked = stimulus.pk ^ id_mask(participant.token, stamp)
+    masked = stimulus.id ^ id_mask(participant.token, stamp)
     body = f"{base36(stamp)}.{base36(masked)}"
     return reverse(
         "participant-media",

@@ -6,6 +6,7 @@ from studies import admin_views, views
 urlpatterns = [
     path("s/<str:slug>/", views.study_entry, name="study-entry"),
     path("p/<str:token>/", views.participant_page, name="participant-page"),
+    path("p/<str:token>/answer", views.participant_answer, name="participant-answer"),
     path("p/<str:token>/m/<str:signed>", views.participant_media, name="participant-media"),
     path(
         "p/<str:token>/h/<str:test>/<int:number>/<int:interval>.wav",

@@ -1,7 +1,7 @@
 """Participant pages. Each view checks its input, calls one service or selector, and renders."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from studies import flow, headphones, selectors, services
 from studies.errors import ServiceError, StudyFull
 from studies.forms import AnswerForm, ConsentForm, DemographicsForm
-from studies.models import Participant, Study
+from studies.models import Assignment, Participant, Study
 from studies.signing import media_url, stimulus_id_from_signed
 
 Stage = Participant.Stage
@@ -230,7 +230,11 @@ def answer_submit(request, participant):
     if not form.is_valid():
         messages.error(request, _("Please choose one of the options."))
         return participant
-    data = form.cleaned_data
+    record_answer(participant, form.cleaned_data)
+    return participant
+
+
+def record_answer(participant: Participant, data: dict) -> None:
     services.response_record(
         participant=participant,
         trial_public_id=str(data["trial"]),
@@ -243,7 +247,6 @@ def answer_submit(request, participant):
         hidden_while_playing=data["hidden_while_playing"],
         client_sent_at=data["client_sent_at"],
     )
-    return participant
 
 
 def done_page(request, participant):
@@ -304,3 +307,71 @@ def wav_response(data: bytes) -> HttpResponse:
     response = HttpResponse(data, content_type="audio/wav")
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@never_cache
+@require_http_methods(["POST"])
+def participant_answer(request: HttpRequest, token: str) -> JsonResponse:
+    """The script's answer path: record the answer, reply with the next trial in one request."""
+    participant = selectors.participant_by_token(token)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": _("Please choose one of the options.")}, status=400)
+    try:
+        record_answer(participant, form.cleaned_data)
+    except ServiceError as error:
+        return JsonResponse({"error": error.message}, status=error.status_code)
+    page = reverse("participant-page", args=[participant.token])
+    if participant.stage != Stage.TEST:
+        return JsonResponse({"next": None, "redirect": page})
+    return JsonResponse(
+        {
+            "next": trial_payload(participant, participant.next_index),
+            "progress_percent": round(100 * flow.progress_fraction(participant)),
+            "redirect": page,
+        }
+    )
+
+
+def trial_payload(participant: Participant, index: int) -> dict | None:
+    """What the script needs to show trial `index` and to prefetch the one after it."""
+    assignments = {
+        a.sequence: a
+        for a in Assignment.objects.filter(
+            participant_id=participant.pk, sequence__in=[index, index + 1]
+        ).select_related("trial")
+    }
+    if index not in assignments:
+        return None
+    services.assignment_mark_served(participant=participant, sequence=index)
+    current = assignments[index]
+    facts = selectors.trial_facts(current.trial)
+    upcoming = assignments.get(index + 1)
+    return {
+        "trial": str(current.trial.public_id),
+        "number": index + 1,
+        "total": participant.trial_count,
+        "trial_type": facts.trial_type,
+        "prompt": stimulus_payload(participant, facts.prompt),
+        "options": [
+            stimulus_payload(participant, facts.options[option_id].stimulus)
+            for option_id in current.option_order
+        ],
+        "prefetch": prefetch_for(participant, upcoming),
+    }
+
+
+def stimulus_payload(participant: Participant, stimulus: selectors.StimulusFacts) -> dict:
+    return {
+        "kind": stimulus.kind,
+        "url": media_url(participant, stimulus),
+        "description": stimulus.description,
+    }
+
+
+def prefetch_for(participant: Participant, assignment: Assignment | None) -> list[str]:
+    if assignment is None:
+        return []
+    facts = selectors.trial_facts(assignment.trial)
+    stimuli = [facts.prompt] + [facts.options[o].stimulus for o in assignment.option_order]
+    return [media_url(participant, stimulus) for stimulus in stimuli]

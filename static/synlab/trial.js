@@ -1,117 +1,205 @@
-// One forced-choice trial: play the clip, count plays, wait for the end when required,
-// choose with the mouse or the number keys, confirm with Enter. No framework, no build step.
+// Forced-choice trials: play the clip, count plays, wait for the end when required, choose
+// with the mouse or the number keys, confirm with Enter. The answer goes to the server with
+// fetch, which replies with the next trial, shown in place (one request per answer). Without
+// fetch, or when it fails, the form posts normally and the server shows the next page.
 (function () {
   "use strict";
   var form = document.getElementById("trial-form");
   if (!form) { return; }
-  var requireListen = form.dataset.requireListen === "true";
-  var trialType = form.dataset.trialType;
+  var data = form.dataset;
+  var requireListen = data.requireListen === "true";
   var status = document.getElementById("listen-status");
   var submit = document.getElementById("submit-answer");
-  var radios = Array.prototype.slice.call(form.querySelectorAll('input[name="choice"]'));
-  var clips = Array.prototype.slice.call(form.querySelectorAll("audio.clip"));
-  var heard = {};
-  var plays = 0;
-  var pauses = 0;
-  var furthest = {};
-  var hiddenWhilePlaying = false;
-  var readySince = null;
-  var sent = false;
+  var fieldset = form.querySelector("fieldset.options");
+  var state;
 
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, name) { return values[name]; });
+  }
+  function radios() { return Array.prototype.slice.call(form.querySelectorAll('input[name="choice"]')); }
+  function clips() { return Array.prototype.slice.call(form.querySelectorAll("audio.clip")); }
   function mustHear() {
     // Audio prompt: the prompt clip. Image prompt: every option clip.
-    return trialType === "audio_to_image" ? clips.slice(0, 1) : clips;
+    return data.trialType === "audio_to_image" ? clips().slice(0, 1) : clips();
   }
-  function allHeard() {
-    return mustHear().every(function (clip) { return heard[clip.id]; });
-  }
+  function allHeard() { return mustHear().every(function (clip) { return state.heard[clip.id]; }); }
   function canAnswer() { return !requireListen || allHeard(); }
   function say(text) { status.textContent = text; }
+  function newState() {
+    return { heard: {}, furthest: {}, plays: 0, pauses: 0, hidden: false, readySince: null, sent: false };
+  }
 
   function refresh() {
     var open = canAnswer();
-    submit.disabled = !open || sent;
+    submit.disabled = !open || state.sent;
     submit.setAttribute("aria-disabled", String(submit.disabled));
-    if (open && readySince === null) { readySince = performance.now(); }
+    if (open && state.readySince === null) { state.readySince = performance.now(); }
   }
 
   function play(clip) {
-    clips.forEach(function (other) { if (other !== clip) { other.pause(); } });
+    clips().forEach(function (other) { if (other !== clip) { other.pause(); } });
     clip.currentTime = 0;
-    plays += 1;
+    state.plays += 1;
     var attempt = clip.play();
-    if (attempt && attempt.catch) {
-      attempt.catch(function () { say(form.dataset.msgNotStarted); });
-    }
+    if (attempt && attempt.catch) { attempt.catch(function () { say(data.msgNotStarted); }); }
   }
 
-  function anyPlaying() {
-    return clips.some(function (clip) { return !clip.paused && !clip.ended; });
-  }
-  document.addEventListener("visibilitychange", function () {
-    if (document.hidden && anyPlaying()) { hiddenWhilePlaying = true; }
-  });
-
-  clips.forEach(function (clip) {
+  function watch(clip) {
     clip.addEventListener("timeupdate", function () {
       if (clip.duration > 0) {
-        furthest[clip.id] = Math.max(furthest[clip.id] || 0, clip.currentTime / clip.duration);
+        state.furthest[clip.id] = Math.max(state.furthest[clip.id] || 0, clip.currentTime / clip.duration);
       }
     });
     clip.addEventListener("pause", function () {
-      if (!clip.ended && clip.currentTime > 0) { pauses += 1; }
+      if (!clip.ended && clip.currentTime > 0) { state.pauses += 1; }
     });
     clip.addEventListener("ended", function () {
-      furthest[clip.id] = 1;
-      heard[clip.id] = true;
-      say(allHeard() ? form.dataset.msgFinished : form.dataset.msgPlayOthers);
+      state.furthest[clip.id] = 1;
+      state.heard[clip.id] = true;
+      say(allHeard() ? data.msgFinished : data.msgPlayOthers);
       refresh();
     });
-  });
-
-  Array.prototype.forEach.call(form.querySelectorAll("button.play"), function (button) {
-    button.addEventListener("click", function () { play(document.getElementById(button.dataset.audio)); });
-  });
+  }
 
   function choose(index) {
-    if (index < 0 || index >= radios.length) { return; }
-    radios[index].checked = true;
-    radios[index].focus();
+    var all = radios();
+    if (index < 0 || index >= all.length) { return; }
+    all[index].checked = true;
+    all[index].focus();
   }
+
+  function element(tag, attributes, text) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+    if (text) { node.textContent = text; }
+    return node;
+  }
+
+  function optionNode(option, position) {
+    var number = position + 1;
+    var wrapper = element("div", { "class": "option" });
+    wrapper.appendChild(element("input", {
+      type: "radio", name: "choice", value: String(position), id: "choice-" + number,
+      "aria-keyshortcuts": String(number)
+    }));
+    var label = element("label", { "for": "choice-" + number });
+    label.appendChild(element("span", { "class": "option-number" }, String(number)));
+    if (option.kind === "image") {
+      var alt = fill(data.msgOption, { n: number }) + (option.description ? ": " + option.description : "");
+      label.appendChild(element("img", { src: option.url, alt: alt }));
+    } else {
+      label.appendChild(element("span", {}, fill(data.msgClip, { n: number })));
+    }
+    wrapper.appendChild(label);
+    if (option.kind === "audio") {
+      var clip = element("audio", { "class": "clip option-clip", id: "option-audio-" + number, preload: "auto", src: option.url });
+      wrapper.appendChild(clip);
+      wrapper.appendChild(element("button", { type: "button", "class": "play", "data-audio": clip.id },
+        fill(data.msgPlayClip, { n: number })));
+    }
+    return wrapper;
+  }
+
+  function show(next, progressPercent) {
+    if (next.trial_type !== data.trialType) { window.location.reload(); return; }
+    state = newState();
+    var heading = document.getElementById("trial-heading");
+    heading.textContent = fill(data.msgTask, { n: next.number, total: next.total });
+    document.title = heading.textContent;
+    form.elements.trial.value = next.trial;
+    var promptAudio = document.getElementById("prompt-audio");
+    if (promptAudio) { promptAudio.src = next.prompt.url; }
+    var promptImage = form.querySelector("img.prompt-image");
+    if (promptImage) {
+      promptImage.src = next.prompt.url;
+      if (next.prompt.description) { promptImage.alt = next.prompt.description; }
+    }
+    Array.prototype.forEach.call(fieldset.querySelectorAll(".option"), function (node) { node.remove(); });
+    next.options.forEach(function (option, position) { fieldset.appendChild(optionNode(option, position)); });
+    Array.prototype.forEach.call(fieldset.querySelectorAll("audio.clip"), watch);
+    var bar = document.querySelector(".progress");
+    if (bar) {
+      bar.setAttribute("aria-valuenow", String(progressPercent));
+      bar.querySelector(".progress-bar").style.width = progressPercent + "%";
+    }
+    next.prefetch.forEach(function (url) { document.head.appendChild(element("link", { rel: "prefetch", href: url })); });
+    say(requireListen ? data.msgListenFirst : "");
+    refresh();
+    heading.focus();
+  }
+
+  function sendAnswer() {
+    var body = new FormData(form);
+    fetch(data.answerUrl, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRFToken": form.elements.csrfmiddlewaretoken.value }
+    }).then(function (response) {
+      return response.json().then(function (reply) { return { ok: response.ok, code: response.status, reply: reply }; });
+    }).then(function (result) {
+      if (!result.ok) {
+        say(result.reply.error || "");
+        if (result.code === 409 || result.code === 403) { window.location.assign(result.reply.redirect || window.location.href); }
+        state.sent = false;
+        refresh();
+        return;
+      }
+      if (!result.reply.next) { window.location.assign(result.reply.redirect); return; }
+      show(result.reply.next, result.reply.progress_percent);
+    }).catch(function () {
+      say(data.msgNetwork);
+      form.submit();  // the server keeps one answer per trial, so sending again is safe
+    });
+  }
+
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("button.play");
+    if (button) { play(document.getElementById(button.dataset.audio)); }
+  });
+
+  document.addEventListener("visibilitychange", function () {
+    var playing = clips().some(function (clip) { return !clip.paused && !clip.ended; });
+    if (document.hidden && playing) { state.hidden = true; }
+  });
 
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.ctrlKey || event.metaKey) { return; }
     var key = event.key;
     if (key === "p" || key === "P") {
       event.preventDefault();
-      if (clips.length) { play(clips[0]); }
+      if (clips().length) { play(clips()[0]); }
     } else if (/^[1-6]$/.test(key)) {
       event.preventDefault();
       choose(parseInt(key, 10) - 1);
     } else if (key === "Enter" && event.target.tagName !== "BUTTON") {
       event.preventDefault();
-      form.requestSubmit ? form.requestSubmit(submit) : form.submit();
+      if (form.requestSubmit) { form.requestSubmit(submit); } else { form.submit(); }
     }
   });
 
   form.addEventListener("submit", function (event) {
-    var chosen = radios.some(function (radio) { return radio.checked; });
-    if (sent) { event.preventDefault(); return; }
-    if (!canAnswer()) { event.preventDefault(); say(form.dataset.msgListenFirst); return; }
-    if (!chosen) { event.preventDefault(); say(form.dataset.msgChooseFirst); return; }
-    sent = true;
-    form.elements.rt_ms.value = String(Math.round(performance.now() - (readySince || 0)));
-    form.elements.plays.value = String(plays);
+    var chosen = radios().some(function (radio) { return radio.checked; });
+    if (state.sent) { event.preventDefault(); return; }
+    if (!canAnswer()) { event.preventDefault(); say(data.msgListenFirst); return; }
+    if (!chosen) { event.preventDefault(); say(data.msgChooseFirst); return; }
+    state.sent = true;
+    form.elements.rt_ms.value = String(Math.round(performance.now() - (state.readySince || 0)));
+    form.elements.plays.value = String(state.plays);
     form.elements.heard_to_end.value = allHeard() ? "true" : "";
-    var heardShares = mustHear().map(function (clip) { return furthest[clip.id] || 0; });
-    form.elements.fraction_heard.value = heardShares.length ? String(Math.min.apply(null, heardShares)) : "";
-    form.elements.pauses.value = String(pauses);
-    form.elements.hidden_while_playing.value = hiddenWhilePlaying ? "true" : "";
+    var shares = mustHear().map(function (clip) { return state.furthest[clip.id] || 0; });
+    form.elements.fraction_heard.value = shares.length ? String(Math.min.apply(null, shares)) : "";
+    form.elements.pauses.value = String(state.pauses);
+    form.elements.hidden_while_playing.value = state.hidden ? "true" : "";
     form.elements.client_sent_at.value = new Date().toISOString();
     refresh();
+    if (window.fetch && window.FormData) {
+      event.preventDefault();
+      sendAnswer();
+    }
   });
 
   // A page shown again from the back-forward cache must not resubmit a stale answer.
   window.addEventListener("pageshow", function (event) { if (event.persisted) { window.location.reload(); } });
+  state = newState();
+  clips().forEach(watch);
   refresh();
 }());
