@@ -58,7 +58,13 @@ IGNORED_COLUMNS: tuple[str, ...] = (
     "is_correct",
     "sequence",
     "heard_to_end",
+    "fraction_heard",
+    "pauses",
+    "hidden_while_playing",
+    "too_fast",
     "prolific_pid",
+    "participant_status",
+    "participant_flags",
     "client_sent_at",
     "received_at",
 )

@@ -124,3 +124,26 @@ def test_csv_zip_holds_every_table(small_report):
         participants = pd.read_csv(archive.open("participants.csv"))
     assert {"conditions.csv", "trials.csv", "choices.csv", "exclusions.csv", "notes.csv"} <= names
     assert len(participants) == 12
+
+
+PLATFORM_EXPORT_HEADER = (
+    "participant,trial,item,condition,class,n_options,chosen,correct,is_correct,position,"
+    "sequence,rt_ms,plays,heard_to_end,fraction_heard,pauses,hidden_while_playing,too_fast,"
+    "is_catch,gender,age_band,musical_level,prolific_pid,participant_status,failed_catch,"
+    "failed_screening,chosen_class,correct_position,participant_flags,client_sent_at,received_at"
+)
+
+
+def test_the_platforms_own_export_is_accepted_without_flags(tmp_path):
+    rows = [
+        f"P{p},{t},clip{t},,{t % 3},3,d{(t + (p == 1)) % 3},d{t % 3},{p != 1},0,{t},1500,1,True,"
+        f"1.0,0,False,False,False,female,,amateur,,complete,0,False,d{t % 3},0,,,2026-01-01"
+        for p in range(1, 5)
+        for t in range(1, 5)
+    ]
+    path = tmp_path / "export.csv"
+    path.write_text(PLATFORM_EXPORT_HEADER + "\n" + "\n".join(rows) + "\n")
+    out = tmp_path / "r.json"
+    assert main(["report", str(path), "--out", str(out), "--bootstrap", "20"]) == 0
+    condition = json.loads(out.read_text())["conditions"]["default"]
+    assert condition["n_answers"] == 16 and condition["n_correct"] == 12
