@@ -73,6 +73,7 @@ class Config:
     request_timeout_s: float = 30.0
     connection_retries: int = 2
     keep_files: bool = False
+    answer_path: str = "script"  # "script": one JSON request per answer; "form": POST + page GET
 
 
 class ClientError(Exception):
@@ -332,6 +333,37 @@ class SimulatedParticipant(HttpClient):
         raise ClientError(f"participant {self.number} never reached the trials")
 
     def answer_all(self, *, trials: int) -> None:
+        if self.config.answer_path == "script":
+            self.answer_all_as_script(trials=trials)
+        else:
+            self.answer_all_as_form(trials=trials)
+
+    def answer_all_as_script(self, *, trials: int) -> None:
+        """Per trial one request, as the page's script sends it: the reply holds the next trial."""
+        trial, csrf = page_trial(self.page), form_csrf(self.page)
+        for index in range(trials):
+            answer = {
+                "csrfmiddlewaretoken": csrf,
+                "trial": trial,
+                "choice": self.rng.randrange(N_OPTIONS),
+                "rt_ms": self.rng.randint(400, 4000),
+                "plays": 1,
+                "heard_to_end": "true",
+                "client_sent_at": datetime.now(UTC).isoformat(),
+            }
+            posted = self.request("POST", f"{self.path}answer", kind="answer POST", data=answer)
+            reply = self.expect(posted, 200).json()
+            self.answers += 1
+            if reply["next"] is None:
+                break
+            if reply["next"]["trial"] == trial:
+                raise ClientError(f"participant {self.number}: answer {index + 1} not taken")
+            trial = reply["next"]["trial"]
+        self.page = self.expect(self.request("GET", self.path, kind="page GET"), 200).text
+        if DONE_MARK not in self.page:
+            raise ClientError(f"participant {self.number}: no debrief after {trials} answers")
+
+    def answer_all_as_form(self, *, trials: int) -> None:
         """Per trial: POST the answer, GET the page it redirects to (the next trial or the end)."""
         for index in range(trials):
             trial = page_trial(self.page)
@@ -678,10 +710,17 @@ def request_costs(*, slug: str, trials: int) -> dict[str, RequestCost]:
             break
         answer = {"stage": "test", "trial": trial, "choice": 0, "rt_ms": 900, "plays": 1}
         answer["heard_to_end"] = "true"
-        samples["answer POST"].append(measured(lambda a=answer: client.post(location, a)))
-        pages: list[str] = []
-        samples["page GET"].append(measured(lambda into=pages: into.append(fetch(location))))
-        page = pages[0]
+        replies: list[dict] = []
+        samples["answer POST"].append(
+            measured(
+                lambda a=answer, into=replies: into.append(client.post(f"{location}answer", a))
+            )
+        )
+        reply = replies[0].json()
+        if reply["next"] is None:
+            break
+        page = f'name="trial" value="{reply["next"]["trial"]}"'
+        samples["page GET"].append(measured(lambda: fetch(location)))
         bare = {"client": -1, "seq": -1}
         samples["bare POST"].append(measured(lambda b=bare: client.post("/bench/ping/", b)))
     return {kind: median_cost(values) for kind, values in samples.items() if values}
@@ -782,10 +821,13 @@ def print_summary(
         f"answers/s {answering.per_second:.1f} / bare rows/s {bare_rate:.1f} (mean of before "
         f"and after) = ratio {ratio:.2f} (target >= 0.70: {'MET' if ratio >= 0.7 else 'NOT MET'})"
     )
-    print(
-        f"  every answer is 2 requests (answer POST + the page it redirects to): "
-        f"{2 * answering.per_second:.1f} requests/s, {2 * ratio:.2f} of the bare view's"
-    )
+    if config.answer_path == "form":
+        print(
+            f"  every answer is 2 requests (answer POST + the page it redirects to): "
+            f"{2 * answering.per_second:.1f} requests/s, {2 * ratio:.2f} of the bare view's"
+        )
+    else:
+        print("  every answer is 1 request (the script's POST; its reply carries the next trial)")
     print(
         f"integrity: {answers.stored} answers stored of {answers.expected} expected; "
         f"{answers.complete_participants}/{config.participants} participants with all {trials}; "
@@ -893,7 +935,7 @@ def drive_and_report(
     enrolled = [person for person in people if person.page and page_trial(person.page)]
     print(f"answering ({len(enrolled)} participants x {trials} trials)...", flush=True)
     answering = run_phase(
-        name="answering (POST + next page GET)",
+        name=f"answering ({config.answer_path} path)",
         clients=enrolled,
         work=lambda person: person.answer_all(trials=trials),
         units_each=trials,
@@ -959,6 +1001,12 @@ def parse_config(argv: list[str] | None = None) -> Config:
     parser.add_argument("--debug", action="store_true", help="run the server with DEBUG=1")
     parser.add_argument("--max-seconds", type=float, default=defaults.max_seconds)
     parser.add_argument("--keep-files", action="store_true", help="keep media and gunicorn log")
+    parser.add_argument(
+        "--answer-path",
+        choices=["script", "form"],
+        default=defaults.answer_path,
+        help="script: one JSON request per answer (what browsers do); form: POST + page GET",
+    )
     args = parser.parse_args(argv)
     if min(args.participants, args.trials, args.concurrency, args.workers, args.threads) < 1:
         parser.error("counts must be at least 1")
@@ -972,6 +1020,7 @@ def parse_config(argv: list[str] | None = None) -> Config:
         debug=args.debug,
         max_seconds=args.max_seconds,
         keep_files=args.keep_files,
+        answer_path=args.answer_path,
     )
 
 
