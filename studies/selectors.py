@@ -146,7 +146,7 @@ def response_table_for_study(study: Study, *, include_previews: bool = False) ->
     """One row per answer, in the documented analysis table format (see docs/analysis.md)."""
     responses = (
         Response.objects.filter(participant__study=study)
-        .select_related("participant", "trial__prompt", "chosen")
+        .select_related("participant", "trial__prompt", "chosen__stimulus")
         .order_by("participant_id", "sequence")
     )
     if not include_previews:
@@ -225,7 +225,7 @@ def response_row(response: Response, context: "ExportContext") -> dict:
         "participant_status": participant_status(participant),
         "failed_catch": failed_catch.get(participant.pk, 0),
         "failed_screening": participant.stage == Participant.Stage.SCREENED_OUT,
-        "chosen_class": response.chosen.identity,
+        "chosen_class": response.chosen.stimulus.class_label,
         "correct_position": screens[(participant.pk, trial.pk)].index(correct_option[trial.pk]),
         "participant_flags": "; ".join(participant.flags),
         "client_sent_at": response.client_sent_at.isoformat() if response.client_sent_at else "",
