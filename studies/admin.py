@@ -7,11 +7,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from studies import exports, selectors, services
+from studies import exports, selectors, services, training
 from studies.designs import DesignError, design_for, kind_choices
 from studies.errors import ServiceError
 from studies.models import (
     GenerationJob,
+    ModelRun,
     Participant,
     Phase,
     Response,
@@ -382,3 +383,89 @@ class ResponseAdmin(admin.ModelAdmin):
 admin.site.register(Phase)
 admin.site.site_header = "Synlab"
 admin.site.site_title = "Synlab admin"
+
+
+class ModelRunForm(forms.ModelForm):
+    class Meta:
+        model = ModelRun
+        fields = ["name", "kind", "params", "parent"]
+
+    def clean(self):
+        cleaned = super().clean()
+        params = dict(cleaned.get("params") or {})
+        problems = training.model_run_problems(
+            kind=cleaned.get("kind"), params=params, parent=cleaned.get("parent")
+        )
+        for problem in problems:
+            self.add_error(None, problem)
+        return cleaned
+
+
+COMPARED_METRICS = ("mse", "kl", "p_at_10", "accuracy", "mi_nats")
+
+
+@admin.register(ModelRun)
+class ModelRunAdmin(admin.ModelAdmin):
+    form = ModelRunForm
+    list_display = ["name", "kind", "status", "progress_percent", "created_at", "finished_at"]
+    list_filter = ["kind", "status"]
+    actions = ["compare"]
+    readonly_fields = [
+        "status",
+        "attempts",
+        "progress_percent",
+        "message",
+        "metrics_table",
+        "checkpoint",
+        "started_at",
+        "finished_at",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (
+            self.readonly_fields
+            if obj is None
+            else [*self.readonly_fields, "name", "kind", "params", "parent"]
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        created = training.model_run_create(
+            name=form.cleaned_data["name"],
+            kind=form.cleaned_data["kind"],
+            params=form.cleaned_data.get("params") or {},
+            parent=form.cleaned_data.get("parent"),
+        )
+        obj.pk = created.pk
+        obj.refresh_from_db()
+
+    @admin.display(description="Progress")
+    def progress_percent(self, run):
+        return f"{100 * run.progress:.0f}%"
+
+    @admin.display(description="Metrics")
+    def metrics_table(self, run):
+        rows = format_html_join(
+            "", "<tr><th>{}</th><td>{}</td></tr>", ((k, v) for k, v in sorted(run.metrics.items()))
+        )
+        return format_html("<table>{}</table>", rows)
+
+    @admin.action(description="Compare selected runs (metrics side by side)")
+    def compare(self, request, queryset):
+        from django.template.response import TemplateResponse
+
+        runs = list(queryset.order_by("created_at"))
+        rows = []
+        for part in ("visvae", "synvae"):
+            for metric in COMPARED_METRICS:
+                values = [(run.metrics.get(part) or {}).get(metric) for run in runs]
+                if any(value is not None for value in values):
+                    rows.append({"label": f"{part} {metric}", "values": values})
+        context = {
+            **self.admin_site.each_context(request),
+            "runs": runs,
+            "rows": rows,
+            "title": "Compare model runs",
+        }
+        return TemplateResponse(request, "admin/compare_runs.html", context)

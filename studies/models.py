@@ -320,3 +320,50 @@ class GenerationJob(models.Model):
 
     def __str__(self) -> str:
         return f"job {self.pk} for {self.study}: {self.status}"
+
+
+def model_run_folder(run: "ModelRun") -> str:
+    return f"models/{run.uuid}"
+
+
+class ModelRun(models.Model):
+    """A model trained by a worker (or imported from a committed checkpoint)."""
+
+    class Kind(models.TextChoices):
+        MUSICVAE = "musicvae", "MusicVAE (2-bar melodies)"
+        SYNVAE = "synvae", "SynVAE (image -> music -> image)"
+        BETA_GRID = "beta_grid", "SynVAE beta grid"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    params = models.JSONField(default=dict, blank=True, help_text="preset, seed, dataset, beta...")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The MusicVAE run a SynVAE builds on",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    progress = models.FloatField(default=0.0)
+    message = models.TextField(blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    checkpoint = models.CharField(max_length=400, blank=True, help_text="Path of the checkpoint")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind}, {self.status})"

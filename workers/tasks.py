@@ -10,3 +10,12 @@ def study_build_task(job_id: int) -> str:
 
     job = generation_job_run(job_id=job_id)
     return job.status if job else "skipped"
+
+
+@shared_task(name="workers.tasks.model_train_task", acks_late=True, reject_on_worker_lost=True)
+def model_train_task(run_id: int) -> str:
+    """Routed to the `gpu` queue (CELERY_TASK_ROUTES); uses CUDA when the worker has it."""
+    from studies.training import model_run_execute
+
+    run = model_run_execute(run_id=run_id)
+    return run.status if run else "skipped"
