@@ -30,7 +30,8 @@ class SynVAEConfig:
     beta: float = 0.5
     relaxation: str = "straight_through"
     temperature: float = 1.0  # softmax temperature of the relaxed decoder outputs
-    sample_z_a: bool = True  # the paper samples z_a from the music encoder while training
+    sample_z_v: bool = True  # the paper samples z_v from the visual encoder while training
+    sample_z_a: bool = True  # and z_a from the music encoder
     kl_warmup_steps: int = (
         0  # beta rises linearly from 0 over these steps (0: the paper's fixed beta)
     )
@@ -51,6 +52,7 @@ class SynVAEConfig:
             "beta": self.beta,
             "relaxation": self.relaxation,
             "temperature": self.temperature,
+            "sample_z_v": self.sample_z_v,
             "sample_z_a": self.sample_z_a,
             "kl_warmup_steps": self.kl_warmup_steps,
         }
@@ -100,7 +102,8 @@ class SynVAE(nn.Module):
 
     def forward(self, images: Tensor) -> dict[str, Tensor]:
         mu_v, logvar_v = self.encode_visual(images)
-        z_v = self.visual.reparameterize(mu_v, logvar_v) if self.training else mu_v
+        sample_v = self.training and self.config.sample_z_v
+        z_v = self.visual.reparameterize(mu_v, logvar_v) if sample_v else mu_v
         logits, melody = self.music_from_latent(z_v)
         mu_a, sigma_a = self.music.encode(melody)
         sample_a = self.training and self.config.sample_z_a

@@ -549,6 +549,8 @@ def train_synvae(
     seed: int = 0,
     relaxation: str = "straight_through",
     kl_warmup_steps: int = 0,
+    sample_latents: bool = True,
+    visvae_ckpt: Path | str | None = None,
     mnist_limit: int | None = None,
     image_set=None,
     device: str | None = None,
@@ -613,17 +615,21 @@ def train_synvae(
     visual_config = VisVAEConfig(
         architecture=architecture, z_size=music.config.z_size, beta=beta, width=plan.width
     )
-    visvae = VisVAE(visual_config)
     visvae_path = out.with_name(out.stem + ".visvae.pt")
-    fit(
-        visvae,
-        visvae_step_loss,
-        (train_x,),
-        (val_x,),
-        plan.visvae_epochs,
-        "visvae",
-        visvae_path,
-    )
+    if visvae_ckpt is not None:
+        visvae = _load_matching_visvae(visvae_ckpt, visual_config, device=device)
+        save_checkpoint(load_checkpoint(visvae_ckpt, expected_kind="visvae"), visvae_path)
+    else:
+        visvae = VisVAE(visual_config)
+        fit(
+            visvae,
+            visvae_step_loss,
+            (train_x,),
+            (val_x,),
+            plan.visvae_epochs,
+            "visvae",
+            visvae_path,
+        )
 
     torch.manual_seed(seed)
     classes = len(images.classes)
@@ -646,6 +652,8 @@ def train_synvae(
         beta=beta,
         relaxation=relaxation,
         kl_warmup_steps=kl_warmup_steps,
+        sample_z_v=sample_latents,
+        sample_z_a=sample_latents,
     )
     synvae = SynVAE(synvae_config, music=music, visual=copy.deepcopy(visvae))
     syn = fit(
@@ -690,11 +698,22 @@ def train_synvae(
         "seed": seed,
         "relaxation": relaxation,
         "kl_warmup_steps": kl_warmup_steps,
+        "sample_latents": sample_latents,
         "checkpoint": str(out),
         "visvae_checkpoint": str(visvae_path),
         "metrics": metrics,
         "paper_mnist": PAPER_MNIST,
     }
+
+
+def _load_matching_visvae(path: Path | str, config, *, device: str) -> nn.Module:
+    """A trained VisVAE to reuse; it must have the config this experiment would train."""
+    model, _ = load_model(path, expected_kind="visvae", device=device)
+    if model.config != config:
+        raise CheckpointError(
+            f"{path} holds a VisVAE with config {model.config}, this experiment needs {config}"
+        )
+    return model
 
 
 def _classifier_accuracy(classifier: nn.Module, images: Tensor, labels: Tensor) -> float:
@@ -763,7 +782,8 @@ def markdown_table(rows: Sequence[dict]) -> str:
 
 # ----- command line -------------------------------------------------------------------------------
 def _print_progress(record: dict) -> None:
-    keys = ("phase", "step", "total_steps", "elapsed_s", "train_loss", "val_loss")
+    keys = ("phase", "step", "total_steps", "elapsed_s", "train_loss", "train_mse", "train_kl")
+    keys += ("train_distinct_melodies", "val_loss", "val_distinct_melodies")
     print(json.dumps({k: record[k] for k in keys if k in record}), flush=True)
 
 
@@ -796,6 +816,13 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--beta", type=float, default=0.5)
             sub.add_argument("--relaxation", default="straight_through")
             sub.add_argument("--kl-warmup-steps", type=int, default=0)
+            sub.add_argument(
+                "--no-sample-latents",
+                dest="sample_latents",
+                action="store_false",
+                help="train on mu_v and mu_a instead of samples (the path image_to_melody uses)",
+            )
+            sub.add_argument("--visvae-ckpt", type=Path, help="reuse a trained VisVAE baseline")
             sub.add_argument("--out", required=True, type=Path)
         else:
             sub.add_argument("--betas", type=float, nargs="+", default=[0.1, 0.5, 1.0, 2.0])
@@ -830,6 +857,8 @@ def main(argv: Sequence[str] | None = None) -> dict | list:
             seed=args.seed,
             relaxation=args.relaxation,
             kl_warmup_steps=args.kl_warmup_steps,
+            sample_latents=args.sample_latents,
+            visvae_ckpt=args.visvae_ckpt,
             mnist_limit=args.mnist_limit,
             on_progress=_print_progress,
         )

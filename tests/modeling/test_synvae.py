@@ -91,3 +91,19 @@ def test_kl_warmup_ramps_beta_and_a_collapsed_batch_has_one_melody():
     assert [beta_with_warmup(config, step=s) for s in (0, 50, 100, 500)] == [0.0, 0.25, 0.5, 0.5]
     assert distinct_rows(torch.zeros(6, STEPS, dtype=torch.long)) == 1
     assert distinct_rows(torch.arange(3).repeat_interleave(STEPS).view(3, STEPS)) == 3
+
+
+def test_without_latent_sampling_training_follows_the_listening_path():
+    torch.manual_seed(0)
+    config = SynVAEConfig(
+        visual=VisVAEConfig.tiny(z_size=8),
+        music=MusicVAEConfig.tiny(),
+        sample_z_v=False,
+        sample_z_a=False,
+    )
+    model = SynVAE(config).train()
+    first, second = model(images()), model(images())
+    assert torch.equal(first["reconstruction"], second["reconstruction"])
+    assert torch.equal(first["melody"].argmax(-1), model.image_to_melody(images()))
+    sampled = tiny_synvae().train()
+    assert not torch.equal(sampled(images())["z_v"], sampled(images())["z_v"])

@@ -232,6 +232,20 @@ def test_train_synvae_compares_visvae_and_synvae_and_keeps_music_frozen(tmp_path
     melodies = synvae.image_to_melody(torch.as_tensor(synthetic_images().test_x))
     assert melodies.shape == (24, STEPS)
 
+    again = train_synvae(
+        musicvae_ckpt=music_path,
+        out=tmp_path / "syn2.pt",
+        preset="tiny",
+        image_set=synthetic_images(),
+        device="cpu",
+        visvae_ckpt=result["visvae_checkpoint"],
+        sample_latents=False,
+    )
+    assert again["metrics"]["visvae"] == result["metrics"]["visvae"]  # the baseline was reused
+    assert (
+        load_checkpoint(tmp_path / "syn2.pt", expected_kind="synvae").config["sample_z_v"] is False
+    )
+
 
 def test_beta_grid_stays_in_the_papers_range(tmp_path):
     with pytest.raises(ValueError, match=r"\[0.1, 2.0\]"):
