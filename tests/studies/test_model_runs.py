@@ -1,0 +1,59 @@
+"""Researchers train models as runs: checked up front, claimed once, outcome recorded."""
+
+import pytest
+
+from studies import training
+from studies.errors import InvalidInput
+from studies.models import ModelRun
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_synvae_needs_a_trained_musicvae_and_sane_parameters():
+    with pytest.raises(InvalidInput) as caught:
+        training.model_run_create(
+            name="bad", kind="synvae", params={"preset": "huge", "beta": 7, "dataset": "cifar"}
+        )
+    assert caught.value.problems == [
+        "Preset must be one of tiny, cpu_demo, paper.",
+        "The dataset must be one of digits, mnist.",
+        "A SynVAE needs a trained MusicVAE run as its parent.",
+        "beta must lie in [0.1, 2.0].",
+    ]
+    assert not ModelRun.objects.exists()
+
+
+@pytest.mark.slow
+def test_a_tiny_musicvae_then_synvae_train_and_record_metrics(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    music = training.model_run_create(
+        name="melodies", kind="musicvae", params={"preset": "tiny", "max_works": 6}
+    )
+    music = training.model_run_execute(run_id=music.pk)
+    assert music.status == ModelRun.Status.SUCCEEDED, music.message
+    assert music.checkpoint.endswith("musicvae.pt")
+    assert "val_free_running_accuracy" in music.metrics
+    assert training.model_run_execute(run_id=music.pk) is None, "a finished run is not redone"
+
+    synvae = training.model_run_create(
+        name="digits", kind="synvae", params={"preset": "tiny", "beta": 0.5}, parent=music
+    )
+    synvae = training.model_run_execute(run_id=synvae.pk)
+    assert synvae.status == ModelRun.Status.SUCCEEDED, synvae.message
+    assert {"visvae", "synvae"} <= set(synvae.metrics)
+    assert synvae.metrics["synvae"]["accuracy"] >= 0
+
+
+def test_a_checkpoint_of_the_wrong_kind_fails_the_run_with_a_clear_message(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    not_music = tmp_path / "not-a-checkpoint.pt"
+    not_music.write_bytes(b"this is not a torch file")
+    parent = ModelRun.objects.create(
+        name="broken", kind="musicvae", status=ModelRun.Status.SUCCEEDED, checkpoint=str(not_music)
+    )
+    run = training.model_run_create(
+        name="x", kind="synvae", params={"preset": "tiny"}, parent=parent
+    )
+    run = training.model_run_execute(run_id=run.pk)
+    assert run.status == ModelRun.Status.FAILED
+    assert run.message.startswith(("CheckpointError", "Unexpected error"))
