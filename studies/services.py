@@ -127,17 +127,12 @@ def generation_job_run(*, job_id: int) -> GenerationJob | None:
         return None
     job = GenerationJob.objects.select_related("study").get(pk=job_id)
     try:
-        study_build(study=job.study)
+        study_build(study=job.study, job=job)
     except DesignError as error:
         return generation_job_fail(job=job, problems=error.problems)
     except Exception as error:  # noqa: BLE001 - any crash must reach the researcher, not vanish
         logger.exception("generation job %s crashed", job_id)
         return generation_job_fail(job=job, problems=[f"Unexpected error: {error!r}"])
-    job.status = GenerationJob.Status.SUCCEEDED
-    job.progress = 1.0
-    job.finished_at = timezone.now()
-    job.message = "Built."
-    job.save(update_fields=["status", "progress", "finished_at", "message"])
     return job
 
 
@@ -164,7 +159,8 @@ def generation_jobs_requeue_lost() -> list[int]:
     return lost
 
 
-def study_build(*, study: Study) -> None:
+def study_build(*, study: Study, job: GenerationJob) -> None:
+    """Build the study's trials; the study turns ready and the job succeeds in one commit."""
     with transaction.atomic():
         locked = Study.objects.select_for_update().get(pk=study.pk)
         if locked.status != Study.Status.GENERATING:
@@ -181,6 +177,11 @@ def study_build(*, study: Study) -> None:
         locked.status = Study.Status.READY
         locked.build_problems = []
         locked.save(update_fields=["status", "build_problems"])
+        job.status = GenerationJob.Status.SUCCEEDED
+        job.progress = 1.0
+        job.finished_at = timezone.now()
+        job.message = "Built."
+        job.save(update_fields=["status", "progress", "finished_at", "message"])
 
 
 def remove_study_stimulus_files(study: Study) -> None:
