@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from modeling.musicvae import MusicVAE, MusicVAEConfig
@@ -32,9 +33,8 @@ class SynVAEConfig:
     temperature: float = 1.0  # softmax temperature of the relaxed decoder outputs
     sample_z_v: bool = True  # the paper samples z_v from the visual encoder while training
     sample_z_a: bool = True  # and z_a from the music encoder
-    kl_warmup_steps: int = (
-        0  # beta rises linearly from 0 over these steps (0: the paper's fixed beta)
-    )
+    feedback_gradient: bool = True  # back-propagate through the decoder's fed-back outputs
+    kl_warmup_steps: int = 0  # beta ramps up linearly over these steps (0: fixed, as the paper)
 
     def __post_init__(self) -> None:
         if self.visual.z_size != self.music.z_size:
@@ -55,6 +55,7 @@ class SynVAEConfig:
             "sample_z_v": self.sample_z_v,
             "sample_z_a": self.sample_z_a,
             "kl_warmup_steps": self.kl_warmup_steps,
+            "feedback_gradient": self.feedback_gradient,
         }
 
     @classmethod
@@ -97,7 +98,10 @@ class SynVAE(nn.Module):
     def music_from_latent(self, z_v: Tensor) -> tuple[Tensor, Tensor]:
         """z_v -> (logits [N, T, C], relaxed one-hot melody [N, T, C]) via the frozen decoder."""
         return self.music.decode_relaxed(
-            z_v, relaxation=self.config.relaxation, temperature=self.config.temperature
+            z_v,
+            relaxation=self.config.relaxation,
+            temperature=self.config.temperature,
+            feedback_gradient=self.config.feedback_gradient,
         )
 
     def forward(self, images: Tensor) -> dict[str, Tensor]:
@@ -105,6 +109,8 @@ class SynVAE(nn.Module):
         sample_v = self.training and self.config.sample_z_v
         z_v = self.visual.reparameterize(mu_v, logvar_v) if sample_v else mu_v
         logits, melody = self.music_from_latent(z_v)
+        if not self.training:  # evaluation reads exactly the melody a listener would hear
+            melody = F.one_hot(logits.argmax(-1), logits.shape[-1]).to(logits.dtype)
         mu_a, sigma_a = self.music.encode(melody)
         sample_a = self.training and self.config.sample_z_a
         z_a = self.music.reparameterize(mu_a, sigma_a) if sample_a else mu_a

@@ -62,6 +62,7 @@ class TrainConfig:
     eval_every: int = 500
     checkpoint_every: int = 1000
     time_limit_s: float | None = None
+    keep_best: bool = False  # end with the weights of the best validation loss seen
 
     def total_steps(self, batches_per_epoch: int) -> int:
         if (self.steps is None) == (self.epochs is None):
@@ -196,6 +197,22 @@ def _restore(
     return checkpoint.step, list(checkpoint.history)
 
 
+class BestWeights:
+    """Remembers the weights of the lowest validation loss (when enabled) within one call."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled, self.loss, self.step, self.state = enabled, math.inf, None, None
+
+    def offer(self, model: nn.Module, *, loss: float, step: int) -> None:
+        if self.enabled and loss < self.loss:
+            self.loss, self.step = loss, step
+            self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def restore(self, model: nn.Module) -> None:
+        if self.state is not None:
+            model.load_state_dict(self.state)
+
+
 def _check_finite(loss: Tensor, step: int) -> None:
     if not torch.isfinite(loss):
         raise TrainingDiverged(
@@ -229,6 +246,7 @@ def train(
     if resume and checkpoint_path is not None and Path(checkpoint_path).exists():
         step, history = _restore(model, optimizer, Path(checkpoint_path), device)
     started, running, stopped = time.monotonic(), {}, "completed"
+    best = BestWeights(enabled=config.keep_best)
     model.train()
     while step < total:
         batch = batch_for_step(data, step=step, batch_size=config.batch_size, seed=config.seed)
@@ -257,6 +275,7 @@ def train(
                     model, loss_fn, data.val, batch_size=config.batch_size, step=step, device=device
                 )
                 record.update({f"val_{k}": v for k, v in val.items()})
+                best.offer(model, loss=val["loss"], step=step)
             history.append(record)
             if on_progress is not None:
                 on_progress(dict(record, total_steps=total))
@@ -276,7 +295,10 @@ def train(
         if out_of_time:
             stopped = "time_limit"
             break
+    best.restore(model)
     metrics = final_metrics(model, loss_fn, data, config=config, step=step, history=history)
+    if best.step is not None:
+        metrics["best_step"] = best.step
     saved = None
     if checkpoint_path is not None:
         checkpoint = _make_checkpoint(
@@ -550,6 +572,11 @@ def train_synvae(
     relaxation: str = "straight_through",
     kl_warmup_steps: int = 0,
     sample_latents: bool = True,
+    learning_rate: float | None = None,
+    temperature: float = 1.0,
+    feedback_gradient: bool = True,
+    synvae_epochs: int | None = None,
+    time_limit_s: float | None = None,
     visvae_ckpt: Path | str | None = None,
     mnist_limit: int | None = None,
     image_set=None,
@@ -569,6 +596,7 @@ def train_synvae(
     if preset not in SYNVAE_TRAINING:
         raise ValueError(f"unknown SynVAE preset {preset!r}; choose from {sorted(SYNVAE_TRAINING)}")
     plan = SYNVAE_TRAINING[preset]
+    synvae_learning_rate = learning_rate or plan.learning_rate
     device = device or default_device()
     out = Path(out)
     music, music_checkpoint = load_model(musicvae_ckpt, expected_kind="musicvae", device=device)
@@ -586,14 +614,16 @@ def train_synvae(
     }
 
     def fit(model, loss_fn, tensors, val, epochs, phase, path, time_limit_s=None):
+        is_synvae = phase == "synvae"
         config = TrainConfig(
             time_limit_s=time_limit_s,
+            keep_best=is_synvae,
             epochs=epochs,
             batch_size=plan.batch_size,
-            learning_rate=plan.learning_rate,
+            learning_rate=synvae_learning_rate if is_synvae else plan.learning_rate,
             seed=seed,
             device=device,
-            eval_every=10**9,
+            eval_every=25 if is_synvae else 10**9,
             log_every=25,
             checkpoint_every=10**9,
         )
@@ -654,6 +684,8 @@ def train_synvae(
         kl_warmup_steps=kl_warmup_steps,
         sample_z_v=sample_latents,
         sample_z_a=sample_latents,
+        temperature=temperature,
+        feedback_gradient=feedback_gradient,
     )
     synvae = SynVAE(synvae_config, music=music, visual=copy.deepcopy(visvae))
     syn = fit(
@@ -661,10 +693,10 @@ def train_synvae(
         synvae_step_loss,
         (train_x,),
         (val_x,),
-        plan.synvae_epochs,
+        synvae_epochs or plan.synvae_epochs,
         "synvae",
         out,
-        plan.synvae_time_limit_s,
+        time_limit_s or plan.synvae_time_limit_s,
     )
 
     real_accuracy = _classifier_accuracy(classifier, test_x, test_y)
@@ -699,6 +731,9 @@ def train_synvae(
         "relaxation": relaxation,
         "kl_warmup_steps": kl_warmup_steps,
         "sample_latents": sample_latents,
+        "learning_rate": synvae_learning_rate,
+        "temperature": temperature,
+        "feedback_gradient": feedback_gradient,
         "checkpoint": str(out),
         "visvae_checkpoint": str(visvae_path),
         "metrics": metrics,
@@ -823,6 +858,16 @@ def build_parser() -> argparse.ArgumentParser:
                 help="train on mu_v and mu_a instead of samples (the path image_to_melody uses)",
             )
             sub.add_argument("--visvae-ckpt", type=Path, help="reuse a trained VisVAE baseline")
+            sub.add_argument("--learning-rate", type=float, help="SynVAE phase learning rate")
+            sub.add_argument("--temperature", type=float, default=1.0, help="relaxation softmax")
+            sub.add_argument("--synvae-epochs", type=int)
+            sub.add_argument(
+                "--no-feedback-gradient",
+                dest="feedback_gradient",
+                action="store_false",
+                help="no gradient through the melody steps the decoder feeds back to itself",
+            )
+            sub.add_argument("--time-limit-s", type=float, help="SynVAE phase time limit")
             sub.add_argument("--out", required=True, type=Path)
         else:
             sub.add_argument("--betas", type=float, nargs="+", default=[0.1, 0.5, 1.0, 2.0])
@@ -859,6 +904,11 @@ def main(argv: Sequence[str] | None = None) -> dict | list:
             kl_warmup_steps=args.kl_warmup_steps,
             sample_latents=args.sample_latents,
             visvae_ckpt=args.visvae_ckpt,
+            learning_rate=args.learning_rate,
+            temperature=args.temperature,
+            feedback_gradient=args.feedback_gradient,
+            synvae_epochs=args.synvae_epochs,
+            time_limit_s=args.time_limit_s,
             mnist_limit=args.mnist_limit,
             on_progress=_print_progress,
         )
