@@ -130,3 +130,13 @@ def test_one_optimiser_step_lowers_the_loss():
     before.backward()
     optimizer.step()
     assert float(loss_now().detach()) < float(before.detach())
+
+
+def test_cutting_the_feedback_gradient_keeps_the_melody_and_a_gradient_to_z():
+    model = tiny_model()
+    z = torch.randn(4, model.config.z_size, requires_grad=True)
+    _, with_feedback = model.decode_relaxed(z)
+    _, without = model.decode_relaxed(z, feedback_gradient=False)
+    assert torch.equal(with_feedback.argmax(-1), without.argmax(-1))
+    model.encode(without)[0].sum().backward()
+    assert z.grad.abs().sum() > 0

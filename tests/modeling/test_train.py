@@ -261,3 +261,17 @@ def test_command_line_trains_a_tiny_musicvae(tmp_path, monkeypatch, capsys):
     result = main(["musicvae", "--preset", "tiny", "--steps", "4", "--out", str(tmp_path / "m.pt")])
     assert result["steps"] == 4
     assert '"kind": "musicvae"' in capsys.readouterr().out
+
+
+def test_keep_best_ends_with_the_weights_of_the_best_validation_loss():
+    model = tiny_visvae()
+    result = train(
+        model,
+        visvae_step_loss,
+        image_data(),
+        config=config(steps=12, learning_rate=3e-2, keep_best=True),
+    )
+    validated = {r["step"]: r["val_loss"] for r in result.history if "val_loss" in r}
+    best_step = min(validated, key=validated.get)
+    assert result.metrics["best_step"] == best_step
+    assert result.metrics["val_loss"] == pytest.approx(validated[best_step], rel=1e-5)
