@@ -13,6 +13,7 @@ from types import ModuleType
 
 DESIGN_MODULES = {
     "uploaded_set": "studies.designs.uploaded_set",
+    "synvae_matching": "studies.designs.synvae_matching",
 }
 
 

@@ -21,17 +21,11 @@ from pathlib import PurePosixPath
 from typing import IO
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 
 from studies.designs import DesignError
-from studies.media import (
-    MediaError,
-    MediaInfo,
-    cleaned_for_participants,
-    probe_audio,
-    probe_image,
-)
+from studies.media import MediaError, MediaInfo, probe_audio, probe_image
 from studies.models import Phase, Stimulus, Study, Trial, TrialOption
+from studies.stimuli import stimulus_store
 
 KIND = "uploaded_set"
 LABEL = "Forced-choice matching from an uploaded set"
@@ -261,32 +255,17 @@ def store_stimuli(
     stimuli = {}
     for name, original in plan.media.items():
         try:
-            data, info = cleaned_for_participants(archive.read(plan.members[name]), original)
+            stimuli[name] = stimulus_store(
+                study=study,
+                key=name,
+                data=archive.read(plan.members[name]),
+                original=original,
+                class_label=classes[name],
+                description=descriptions.get(name, ""),
+                provenance={"source": "upload", "member": plan.members[name]},
+            )
         except MediaError as error:
             raise DesignError([f"{name}: {error}"]) from error
-        stimulus = Stimulus(
-            study=study,
-            kind=info.kind,
-            key=name,
-            extension=info.extension,
-            content_type=info.content_type,
-            sha256=info.sha256,
-            size_bytes=info.size_bytes,
-            duration_s=info.duration_s,
-            width=info.width,
-            height=info.height,
-            class_label=classes[name],
-            description=descriptions.get(name, ""),
-            provenance={
-                "source": "upload",
-                "member": plan.members[name],
-                "original_sha256": original.sha256,
-                "cleaning": "re-encoded without metadata; audio loudness-normalised to -20 dBFS",
-            },
-        )
-        stimulus.file.save(name, ContentFile(data), save=False)
-        stimulus.save()
-        stimuli[name] = stimulus
     return stimuli
 
 

@@ -1,0 +1,192 @@
+"""SynVAE matching (Müller-Eberstein & van Noord): which image did this music come from?
+
+Stimuli are generated, not curated: in the SynVAE's visual latent space the classes whose
+centroids are farthest apart are chosen, and in each the test images nearest the centroid
+(modeling.generate). Preview: `n_preview_per_class` image/clip pairs per class. Test:
+`n_test_trials` trials; each plays the clip of one image and offers one image per class, the
+class of the right answer drawn at random with the study's seed.
+"""
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from studies.designs import DesignError
+from studies.media import MediaError, probe_audio, probe_image
+from studies.models import ModelRun, Phase, Study, Trial, TrialOption
+from studies.stimuli import midi_store, stimulus_store
+
+KIND = "synvae_matching"
+LABEL = "SynVAE matching (music generated from images)"
+DEFAULT_CHECKPOINT = "modeling/checkpoints/synvae_digits_beta0.5.pt"
+IMAGE_DESCRIPTIONS = {"digits": "A handwritten digit", "mnist": "A handwritten digit"}
+
+
+@dataclass(frozen=True)
+class Params:
+    checkpoint: str = DEFAULT_CHECKPOINT
+    model_run: int | None = None
+    dataset: str = "digits"
+    n_classes: int = 3
+    n_test_trials: int = 20
+    n_preview_per_class: int = 4
+    candidates_per_class: int = 10
+    selection: str = "centroids"
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "Params":
+        known = set(cls.__dataclass_fields__)
+        problems = [f"Unknown design parameter {name!r}" for name in values if name not in known]
+        params = cls(**{name: value for name, value in values.items() if name in known})
+        problems += params.problems()
+        if problems:
+            raise DesignError(problems)
+        return params
+
+    def problems(self) -> list[str]:
+        problems = []
+        if self.dataset not in ("digits", "mnist"):
+            problems.append("dataset must be 'digits' or 'mnist'")
+        if self.selection not in ("centroids", "kmeans"):
+            problems.append("selection must be 'centroids' or 'kmeans'")
+        if not isinstance(self.n_classes, int) or not 2 <= self.n_classes <= 6:
+            problems.append("n_classes must be a whole number from 2 to 6")
+        for name in ("n_test_trials", "candidates_per_class"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                problems.append(f"{name} must be a positive whole number")
+        if not isinstance(self.n_preview_per_class, int) or self.n_preview_per_class < 0:
+            problems.append("n_preview_per_class must be a whole number, 0 or more")
+        return problems
+
+
+def checkpoint_path(params: Params) -> Path:
+    if params.model_run is not None:
+        run = ModelRun.objects.filter(pk=params.model_run).first()
+        if (
+            run is None
+            or run.kind != ModelRun.Kind.SYNVAE
+            or run.status != ModelRun.Status.SUCCEEDED
+        ):
+            raise DesignError([f"Model run {params.model_run} is not a succeeded SynVAE run."])
+        return Path(run.checkpoint)
+    path = Path(params.checkpoint)
+    path = path if path.is_absolute() else Path(settings.BASE_DIR) / path
+    if not path.exists():
+        raise DesignError([f"The checkpoint {params.checkpoint} does not exist."])
+    return path
+
+
+def build(*, study: Study) -> None:
+    from modeling.checkpoints import CheckpointError
+    from modeling.generate import synvae_pairs
+
+    params = Params.from_dict(study.design_params)
+    checkpoint = checkpoint_path(params)
+    try:
+        generated = synvae_pairs(
+            checkpoint=checkpoint,
+            dataset=params.dataset,
+            seed=study.seed,
+            n_classes=params.n_classes,
+            per_class=params.n_preview_per_class + params.candidates_per_class,
+            method=params.selection,
+        )
+    except (CheckpointError, ValueError) as error:
+        raise DesignError([f"The stimuli could not be generated: {error}"]) from error
+    stored = store_pairs(study=study, generated=generated)
+    rng = random.Random(study.seed)
+    preview = {label: stored[label][: params.n_preview_per_class] for label in stored}
+    pool = {label: stored[label][params.n_preview_per_class :] for label in stored}
+    build_preview(study=study, preview=preview)
+    build_test(study=study, pool=pool, n_trials=params.n_test_trials, rng=rng)
+
+
+def store_pairs(*, study: Study, generated) -> dict[str, list[tuple]]:
+    """Image, clip and MIDI of every generated pair; class -> [(image, clip), ...]."""
+    stored = {}
+    for label, pairs in generated.pairs.items():
+        stored[label] = []
+        for pair in pairs:
+            stem = f"class-{label}/{pair.rank:02d}"
+            provenance = {
+                **generated.description,
+                "class": label,
+                "rank": pair.rank,
+                "tokens": pair.tokens,
+            }
+            try:
+                image = stimulus_store(
+                    study=study,
+                    key=f"{stem}.png",
+                    data=pair.image_png,
+                    class_label=label,
+                    original=probe_image(pair.image_png, name=f"{stem}.png"),
+                    description=f"Image {pair.rank + 1} of its group",
+                    provenance=provenance,
+                )
+                clip = stimulus_store(
+                    study=study,
+                    key=f"{stem}.ogg",
+                    data=pair.audio_ogg,
+                    class_label=label,
+                    original=probe_audio(pair.audio_ogg, name=f"{stem}.ogg"),
+                    provenance=provenance,
+                )
+            except MediaError as error:
+                raise DesignError([f"{stem}: {error}"]) from error
+            midi_store(
+                study=study,
+                key=f"{stem}.mid",
+                data=pair.midi,
+                class_label=label,
+                provenance=provenance,
+            )
+            stored[label].append((image, clip))
+    return stored
+
+
+def build_preview(*, study: Study, preview: dict) -> None:
+    examples = [(label, pair) for label in preview for pair in preview[label]]
+    if not examples:
+        return
+    phase = Phase.objects.create(study=study, kind=Phase.Kind.PREVIEW, order=0, title="Examples")
+    for order, (label, (image, clip)) in enumerate(examples):
+        trial = Trial.objects.create(
+            phase=phase,
+            order=order,
+            trial_type=Trial.Type.AUDIO_TO_IMAGE,
+            prompt=clip,
+            class_label=label,
+        )
+        TrialOption.objects.create(
+            trial=trial, stimulus=image, order=0, is_correct=True, identity=label
+        )
+
+
+def build_test(*, study: Study, pool: dict, n_trials: int, rng: random.Random) -> None:
+    phase = Phase.objects.create(study=study, kind=Phase.Kind.TEST, order=1, title="Test")
+    labels = sorted(pool)
+    unused = {label: [] for label in labels}
+    for order in range(n_trials):
+        answer = rng.choice(labels)
+        if not unused[answer]:  # every clip of a class is used once before any repeats
+            unused[answer] = rng.sample(pool[answer], len(pool[answer]))
+        image, clip = unused[answer].pop()
+        trial = Trial.objects.create(
+            phase=phase,
+            order=order,
+            trial_type=Trial.Type.AUDIO_TO_IMAGE,
+            prompt=clip,
+            class_label=answer,
+        )
+        for option_order, label in enumerate(labels):
+            option_image = image if label == answer else rng.choice(pool[label])[0]
+            TrialOption.objects.create(
+                trial=trial,
+                stimulus=option_image,
+                order=option_order,
+                is_correct=label == answer,
+                identity=label,
+            )

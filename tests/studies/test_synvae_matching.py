@@ -1,0 +1,68 @@
+"""A SynVAE matching study is generated from the committed checkpoint and can be taken."""
+
+import pytest
+from django.test import Client
+
+from studies import services
+from studies.models import GenerationJob, Stimulus, Study, Trial
+from tests.studies.bots import Bot
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+def generate(**params) -> tuple[Study, GenerationJob]:
+    study = services.study_create(
+        name="SynVAE",
+        kind="synvae_matching",
+        seed=3,
+        design_params={
+            "n_test_trials": 6,
+            "n_preview_per_class": 1,
+            "candidates_per_class": 3,
+            **params,
+        },
+    )
+    job = services.generation_job_run(job_id=services.study_generate(study=study).pk)
+    study.refresh_from_db()
+    return study, job
+
+
+def test_generated_trials_play_one_clip_and_offer_one_image_per_class():
+    study, job = generate()
+    assert job.status == GenerationJob.Status.SUCCEEDED, job.problems
+    assert study.status == Study.Status.READY
+    classes = set(Stimulus.objects.filter(study=study).values_list("class_label", flat=True))
+    assert len(classes) == 3
+    assert Stimulus.objects.filter(study=study, kind="midi").count() == 12  # (1 + 3) x 3 classes
+    tests = Trial.objects.filter(phase__study=study, phase__kind="test")
+    assert tests.count() == 6
+    for trial in tests:
+        assert trial.prompt.kind == "audio" and trial.prompt.duration_s == pytest.approx(4.3, abs=0.2)
+        options = list(trial.options.select_related("stimulus"))
+        assert sorted(o.identity for o in options) == sorted(classes)
+        correct = next(o for o in options if o.is_correct)
+        assert correct.stimulus.class_label == trial.prompt.class_label == trial.class_label
+        assert trial.prompt.provenance["rank"] == correct.stimulus.provenance["rank"], (
+            "its own image"
+        )
+        assert len(trial.prompt.provenance["checkpoint_sha256"]) == 64
+    for label in classes:
+        prompts = [t.prompt_id for t in tests if t.class_label == label]
+        # A clip repeats only once all three clips of its class have been used.
+        assert len(set(prompts)) == min(len(prompts), 3)
+
+    services.study_publish(study=study)
+    bot = Bot(client=Client(), study_slug=study.slug)
+    bot.take_whole_study()
+    assert bot.pages.count("test") == 6
+
+
+def test_a_missing_or_wrong_checkpoint_is_reported_and_nothing_is_built():
+    _, missing = generate(checkpoint="modeling/checkpoints/no-such.pt")
+    assert missing.status == GenerationJob.Status.FAILED
+    assert missing.problems == ["The checkpoint modeling/checkpoints/no-such.pt does not exist."]
+    study, wrong = generate(checkpoint="modeling/checkpoints/musicvae_cpu_demo.pt")
+    assert wrong.status == GenerationJob.Status.FAILED
+    assert "could not be generated" in wrong.problems[0] and "synvae" in wrong.problems[0]
+    assert study.status == Study.Status.DRAFT
+    assert not Stimulus.objects.filter(study=study).exists()
