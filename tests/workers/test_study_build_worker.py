@@ -84,3 +84,30 @@ def test_a_worker_killed_mid_job_leaves_nothing_half_built_and_the_next_worker_f
     stimulus_folder = Path(study.stimuli.first().file.path).parent
     stored_files = list(stimulus_folder.iterdir())
     assert len(stored_files) == Stimulus.objects.filter(study=study).count(), "no orphaned files"
+
+
+def test_a_worker_trains_a_tiny_musicvae_and_generates_a_synvae_study(start_worker):
+    from studies import training
+    from studies.models import ModelRun
+
+    start_worker()
+    run = training.model_run_create(
+        name="tiny melodies", kind="musicvae", params={"preset": "tiny", "max_works": 4}
+    )
+    wait_for(lambda: ModelRun.objects.get(pk=run.pk).status in ("succeeded", "failed"), timeout=300)
+    run.refresh_from_db()
+    assert run.status == ModelRun.Status.SUCCEEDED, run.message
+    assert Path(run.checkpoint).exists() and run.progress == 1.0
+
+    study = services.study_create(
+        name="generated",
+        kind="synvae_matching",
+        design_params={"n_test_trials": 4, "n_preview_per_class": 1, "candidates_per_class": 2},
+    )
+    services.study_generate(study=study)
+    wait_for(lambda: status_of(study) != Study.Status.GENERATING, timeout=120)
+    assert status_of(study) == Study.Status.READY, study.build_problems
+    services.study_publish(study=study)
+    bot = Bot(client=Client(), study_slug=study.slug)
+    bot.take_whole_study()
+    assert Response.objects.filter(participant__token=bot.token).count() == 4
