@@ -32,15 +32,11 @@ def main() -> None:
         synthesize(melody_to_midi(pair.tokens), sample_rate=22050, tail_s=0.3)
     synthesis = time.perf_counter() - started
 
-    print(
-        f"images: {len(pairs)} ({', '.join(generated.classes)}), torch threads {torch.get_num_threads()}"
-    )
-    print(
-        f"generation total (load model + data, encode, select, decode, MIDI, render, Ogg): {total:.2f} s"
-    )
-    print(
-        f"raw synthesis of the same MIDI: {synthesis:.2f} s; ratio total / synthesis = {total / synthesis:.1f}"
-    )
+    classes = ", ".join(generated.classes)
+    print(f"images: {len(pairs)} ({classes}), torch threads {torch.get_num_threads()}")
+    print(f"generation (load, encode, select, decode, MIDI, render, Ogg): {total:.2f} s")
+    ratio = total / synthesis
+    print(f"raw synthesis of the same MIDI: {synthesis:.2f} s; total / synthesis {ratio:.1f}")
     print(f"target < 10 s: {'MET' if total < 10 else 'NOT MET'}")
 
 
