@@ -314,7 +314,13 @@ def stimulus_player(stimulus: Stimulus) -> str:
         )
     if stimulus.kind == Stimulus.Kind.AUDIO:
         return format_html('<audio controls preload="none" src="{}"></audio>', url)
-    return format_html('<a href="{}">download</a>', url)
+    roll = reverse("stimulus-piano-roll", args=[stimulus.pk])
+    return format_html(
+        '<a href="{}"><img src="{}" alt="Piano roll of {}" style="max-height:90px"></a>',
+        url,
+        roll,
+        stimulus.key,
+    )
 
 
 @admin.register(Stimulus)

@@ -50,3 +50,20 @@ def power_planner(request):
         plan = plan_sample_size(**form.cleaned_data, n_simulations=60, max_participants=150)
     context = {"form": form, "plan": plan, "title": "Power and sample size planner"}
     return TemplateResponse(request, "admin/power_planner.html", context)
+
+
+def stimulus_piano_roll(request, pk: int):
+    """A MIDI stimulus drawn as a piano roll, so researchers can inspect generated melodies."""
+    import tempfile
+    from pathlib import Path
+
+    import pretty_midi
+    from django.http import HttpResponse
+
+    from modeling.render import piano_roll_png
+
+    stimulus = get_object_or_404(Stimulus, pk=pk, kind=Stimulus.Kind.MIDI)
+    with stimulus.file.open("rb") as handle, tempfile.TemporaryDirectory() as folder:
+        image = Path(folder) / "roll.png"
+        piano_roll_png(pretty_midi.PrettyMIDI(handle), image, width=480, height=180)
+        return HttpResponse(image.read_bytes(), content_type="image/png")

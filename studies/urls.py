@@ -32,6 +32,11 @@ urlpatterns = [
         name="power-planner",
     ),
     path(
+        "researcher/stimuli/<int:pk>/piano-roll.png",
+        staff_member_required(admin_views.stimulus_piano_roll),
+        name="stimulus-piano-roll",
+    ),
+    path(
         "researcher/stimuli/<int:pk>/file",
         staff_member_required(admin_views.stimulus_file),
         name="stimulus-file",

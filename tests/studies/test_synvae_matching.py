@@ -37,7 +37,9 @@ def test_generated_trials_play_one_clip_and_offer_one_image_per_class():
     tests = Trial.objects.filter(phase__study=study, phase__kind="test")
     assert tests.count() == 6
     for trial in tests:
-        assert trial.prompt.kind == "audio" and trial.prompt.duration_s == pytest.approx(4.3, abs=0.2)
+        assert trial.prompt.kind == "audio" and trial.prompt.duration_s == pytest.approx(
+            4.3, abs=0.2
+        )
         options = list(trial.options.select_related("stimulus"))
         assert sorted(o.identity for o in options) == sorted(classes)
         correct = next(o for o in options if o.is_correct)
@@ -66,3 +68,15 @@ def test_a_missing_or_wrong_checkpoint_is_reported_and_nothing_is_built():
     assert "could not be generated" in wrong.problems[0] and "synvae" in wrong.problems[0]
     assert study.status == Study.Status.DRAFT
     assert not Stimulus.objects.filter(study=study).exists()
+
+
+def test_researchers_see_generated_melodies_as_piano_rolls(client, researcher):
+    study, _ = generate()
+    client.force_login(researcher)
+    midi = Stimulus.objects.filter(study=study, kind="midi").first()
+    listing = client.get("/admin/studies/stimulus/", {"kind__exact": "midi"}).content.decode()
+    assert f"/researcher/stimuli/{midi.pk}/piano-roll.png" in listing
+    roll = client.get(f"/researcher/stimuli/{midi.pk}/piano-roll.png")
+    assert roll.status_code == 200 and roll.content.startswith(b"\x89PNG")
+    clip = Stimulus.objects.filter(study=study, kind="audio").first()
+    assert client.get(f"/researcher/stimuli/{clip.pk}/piano-roll.png").status_code == 404
