@@ -43,6 +43,7 @@ class StudyAddForm(forms.ModelForm):
             "completion_url",
             "headphone_check",
             "headphone_pass_mark",
+            "colour_vision_check",
             "screened_out_url",
         ]
 
@@ -108,6 +109,7 @@ class StudyAdmin(admin.ModelAdmin):
                     "require_full_listen",
                     "headphone_check",
                     "headphone_pass_mark",
+                    "colour_vision_check",
                     "exclusion_rules",
                     "source_upload",
                     "build_problems_list",
@@ -182,6 +184,7 @@ class StudyAdmin(admin.ModelAdmin):
             completion_url=data.get("completion_url", ""),
             headphone_check=data.get("headphone_check", False),
             headphone_pass_mark=data.get("headphone_pass_mark") or 5,
+            colour_vision_check=data.get("colour_vision_check", False),
             screened_out_url=data.get("screened_out_url", ""),
         )
         obj.pk = created.pk

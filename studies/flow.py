@@ -1,7 +1,8 @@
 """The participant's page sequence, declared in one place.
 
 consent (before enrolment, at the study link) -> demographics -> headphone check (if the study
-asks for one; failing ends at `screened_out`) -> instructions -> preview -> test trials -> done
+asks for one; failing ends at `screened_out`) -> colour-vision check (the same, if asked for) ->
+instructions -> preview -> test trials -> done
 (debrief with completion code). A participant's current stage is stored, so
 a reload or the back button always lands on the page they are at, never an earlier one.
 """
@@ -14,6 +15,7 @@ Stage = Participant.Stage
 SEQUENCE: tuple[str, ...] = (
     Stage.DEMOGRAPHICS,
     Stage.SCREENING,
+    Stage.COLOUR_CHECK,
     Stage.INSTRUCTIONS,
     Stage.PREVIEW,
     Stage.TEST,
@@ -24,6 +26,8 @@ SEQUENCE: tuple[str, ...] = (
 def stage_applies(participant: Participant, stage: str) -> bool:
     if stage == Stage.SCREENING:
         return participant.study.headphone_check
+    if stage == Stage.COLOUR_CHECK:
+        return participant.study.colour_vision_check
     if stage == Stage.PREVIEW:
         return selectors.study_has_preview(participant.study)
     if stage == Stage.TEST:

@@ -74,6 +74,9 @@ class Study(models.Model):
     headphone_pass_mark = models.PositiveSmallIntegerField(
         default=5, help_text="Correct answers needed in each headphone test (of 6)."
     )
+    colour_vision_check = models.BooleanField(
+        default=False, help_text="Ask participants to read three colour plates first."
+    )
     screened_out_url = models.URLField(
         blank=True, help_text="Where screened-out participants go (e.g. Prolific's link)"
     )
@@ -193,6 +196,7 @@ class Participant(models.Model):
     class Stage(models.TextChoices):
         DEMOGRAPHICS = "demographics", "Demographics"
         SCREENING = "screening", "Headphone check"
+        COLOUR_CHECK = "colour_check", "Colour-vision check"
         SCREENED_OUT = "screened_out", "Screened out"
         INSTRUCTIONS = "instructions", "Instructions"
         PREVIEW = "preview", "Preview"

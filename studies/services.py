@@ -14,7 +14,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from studies import flow, headphones, selectors
+from studies import colour_vision, flow, headphones, selectors
 from studies.assignment import choose_trials, counterbalanced_order
 from studies.designs import DesignError, design_for
 from studies.errors import Conflict, InvalidInput, NotAllowed, StudyFull
@@ -410,13 +410,33 @@ def participant_submit_screening(
         for test in headphones.TESTS
     }
     passed = all(value >= participant.study.headphone_pass_mark for value in scores.values())
-    next_stage = Participant.Stage.INSTRUCTIONS if passed else Participant.Stage.SCREENED_OUT
-    Participant.objects.filter(pk=participant.pk, stage=Participant.Stage.SCREENING).update(
+    return screening_finish(
+        participant=participant, stage=Participant.Stage.SCREENING, scores=scores, passed=passed
+    )
+
+
+def participant_submit_colour_check(*, participant: Participant, answers: list[str]) -> Participant:
+    """All plates must be read right; the digits are derived from the participant's secret."""
+    correct = colour_vision.score(secret=screening_secret(participant), answers=answers)
+    scores = {**participant.screening_scores, "colour_plates": correct}
+    return screening_finish(
+        participant=participant,
+        stage=Participant.Stage.COLOUR_CHECK,
+        scores=scores,
+        passed=correct == colour_vision.PLATES,
+    )
+
+
+def screening_finish(
+    *, participant: Participant, stage: str, scores: dict, passed: bool
+) -> Participant:
+    """Go on after a passed check; after a failed one leave politely and free the trials."""
+    next_stage = flow.stage_after(participant, stage) if passed else Participant.Stage.SCREENED_OUT
+    Participant.objects.filter(pk=participant.pk, stage=stage).update(
         screening_scores=scores, stage=next_stage
     )
     participant.refresh_from_db()
     if not passed:
-        # Their trials go back to the pool at once; nothing they could answer is lost.
         Participant.objects.filter(pk=participant.pk).update(released_at=timezone.now())
     return participant
 

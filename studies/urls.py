@@ -8,6 +8,7 @@ urlpatterns = [
     path("p/<str:token>/", views.participant_page, name="participant-page"),
     path("p/<str:token>/answer", views.participant_answer, name="participant-answer"),
     path("p/<str:token>/m/<str:signed>", views.participant_media, name="participant-media"),
+    path("p/<str:token>/c/<int:number>.png", views.colour_plate, name="colour-plate"),
     path(
         "p/<str:token>/h/<str:test>/<int:number>/<int:interval>.wav",
         views.headphone_audio,

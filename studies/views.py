@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from studies import flow, headphones, selectors, services
+from studies import colour_vision, flow, headphones, selectors, services
 from studies.errors import ServiceError, StudyFull
 from studies.forms import AnswerForm, ConsentForm, DemographicsForm
 from studies.models import Assignment, Participant, Study
@@ -164,6 +164,36 @@ def screening_submit(request, participant):
     return services.participant_submit_screening(participant=participant, answers=answers)
 
 
+def colour_check_page(request, participant, missing: bool = False):
+    plates = [
+        reverse("colour-plate", args=[participant.token, number])
+        for number in range(colour_vision.PLATES)
+    ]
+    context = page_context(participant, plates=plates, missing=missing)
+    return render(request, "participant/colour_check.html", context)
+
+
+def colour_check_submit(request, participant):
+    answers = [request.POST.get(f"plate-{n}", "") for n in range(colour_vision.PLATES)]
+    if not all(answer.strip() for answer in answers):
+        return colour_check_page(request, participant, missing=True)
+    return services.participant_submit_colour_check(participant=participant, answers=answers)
+
+
+@require_GET
+def colour_plate(request: HttpRequest, token: str, number: int) -> HttpResponse:
+    participant = selectors.participant_by_token(token)
+    if number >= colour_vision.PLATES:
+        raise Http404("No such plate.")
+    secret = services.screening_secret(participant)
+    digit = colour_vision.plate_digits(secret=secret)[number]
+    response = HttpResponse(
+        colour_vision.plate_png(digit=digit, seed=f"{secret}:{number}"), content_type="image/png"
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
 def screened_out_page(request, participant):
     return render(request, "participant/screened_out.html", page_context(participant))
 
@@ -256,6 +286,7 @@ def done_page(request, participant):
 STAGE_PAGES = {
     Stage.DEMOGRAPHICS: demographics_page,
     Stage.SCREENING: screening_page,
+    Stage.COLOUR_CHECK: colour_check_page,
     Stage.SCREENED_OUT: screened_out_page,
     Stage.INSTRUCTIONS: instructions_page,
     Stage.PREVIEW: preview_page,
@@ -265,6 +296,7 @@ STAGE_PAGES = {
 STAGE_SUBMITS = {
     Stage.DEMOGRAPHICS: demographics_submit,
     Stage.SCREENING: screening_submit,
+    Stage.COLOUR_CHECK: colour_check_submit,
     Stage.SCREENED_OUT: lambda request, participant: participant,
     Stage.INSTRUCTIONS: continue_submit,
     Stage.PREVIEW: continue_submit,

@@ -29,7 +29,7 @@ def axe_violations(page) -> list[str]:
 
 def test_every_participant_page_meets_wcag_aa(live_server, page):
     study = create_built_study()
-    Study.objects.filter(pk=study.pk).update(headphone_check=True)
+    Study.objects.filter(pk=study.pk).update(headphone_check=True, colour_vision_check=True)
     checked = {}
 
     def check(name: str) -> None:
@@ -55,6 +55,16 @@ def test_every_participant_page_meets_wcag_aa(live_server, page):
         for trial in trials:
             page.check(f"#{test}-{trial.number}-{trial.answer}")
     page.click("#screening-form button[type=submit]")
+    page.wait_for_selector("text=Colour check")
+    check("colour check")
+    from studies import colour_vision
+
+    for number, digit in enumerate(
+        colour_vision.plate_digits(secret=screening_secret(participant))
+    ):
+        page.fill(f"#plate-{number}", str(digit))
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Instructions")
     check("instructions")
     page.click("button[type=submit]")
     check("examples")
@@ -69,7 +79,7 @@ def test_every_participant_page_meets_wcag_aa(live_server, page):
     screened.submit(
         "demographics", {"gender": "male", "age_band": "18-24", "musical_level": "amateur"}
     )
-    screened.pass_headphone_check(correct=False)
+    screened.pass_headphone_check(correct=False)  # ends at the screened-out page
     page.goto(f"{live_server.url}{screened.url()}")
     check("screened out")
     page.goto(f"{live_server.url}/p/no-such-token/")
@@ -80,4 +90,4 @@ def test_every_participant_page_meets_wcag_aa(live_server, page):
 
     failures = {name: found for name, found in checked.items() if found}
     assert not failures, failures
-    assert len(checked) == 11
+    assert len(checked) == 12

@@ -57,6 +57,18 @@ class Bot:
                 answers[f"{test}-{trial.number}"] = trial.answer if correct else wrong
         return self.submit("screening", answers)
 
+    def read_colour_plates(self, *, correct: bool = True):
+        from studies import colour_vision
+        from studies.services import screening_secret
+
+        participant = Participant.objects.get(token=self.token)
+        digits = colour_vision.plate_digits(secret=screening_secret(participant))
+        answers = {
+            f"plate-{n}": str(digit if correct else (digit % 9) + 1)
+            for n, digit in enumerate(digits)
+        }
+        return self.submit("colour_check", answers)
+
     def reach_first_trial(self, **demographics) -> str:
         """Consent, answer the questionnaire, skip through to the first trial; return its page."""
         self.open_link()
@@ -79,6 +91,9 @@ class Bot:
         if self.stage() == Participant.Stage.SCREENING:
             self.page()
             self.pass_headphone_check()
+        if self.stage() == Participant.Stage.COLOUR_CHECK:
+            self.page()
+            self.read_colour_plates()
         self.page()
         self.submit("instructions")
         if self.stage() == Participant.Stage.PREVIEW:
