@@ -8,6 +8,7 @@ values (the Celery worker calls them). Command line::
     python -m modeling.train musicvae --preset cpu_demo --out modeling/checkpoints/musicvae.pt
     python -m modeling.train synvae --musicvae-ckpt m.pt --dataset digits --beta 0.5 --out s.pt
     python -m modeling.train beta-grid --musicvae-ckpt m.pt --betas 0.1 0.5 1.0 2.0 --out-dir d
+    python -m modeling.train evaluate --synvae-ckpt s.pt --visvae-ckpt s.visvae.pt --write
 """
 
 from __future__ import annotations
@@ -62,7 +63,9 @@ class TrainConfig:
     eval_every: int = 500
     checkpoint_every: int = 1000
     time_limit_s: float | None = None
-    keep_best: bool = False  # end with the weights of the best validation loss seen
+    keep_best: bool = False  # end with the weights of the best validation score seen
+    best_metric: str = "loss"  # the validation metric keep_best compares ("accuracy", ...)
+    best_maximize: bool = False  # True when a higher ``best_metric`` is better
 
     def total_steps(self, batches_per_epoch: int) -> int:
         if (self.steps is None) == (self.epochs is None):
@@ -198,14 +201,18 @@ def _restore(
 
 
 class BestWeights:
-    """Remembers the weights of the lowest validation loss (when enabled) within one call."""
+    """Remembers the weights of the best validation score (when enabled) within one call.
 
-    def __init__(self, *, enabled: bool) -> None:
-        self.enabled, self.loss, self.step, self.state = enabled, math.inf, None, None
+    The score is minimised, or maximised with ``maximize=True``; on a tie the earlier weights stay.
+    """
 
-    def offer(self, model: nn.Module, *, loss: float, step: int) -> None:
-        if self.enabled and loss < self.loss:
-            self.loss, self.step = loss, step
+    def __init__(self, *, enabled: bool, maximize: bool = False) -> None:
+        self.enabled, self.sign = enabled, -1.0 if maximize else 1.0
+        self.score, self.step, self.state = math.inf, None, None
+
+    def offer(self, model: nn.Module, *, value: float, step: int) -> None:
+        if self.enabled and self.sign * value < self.score:
+            self.score, self.step = self.sign * value, step
             self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
 
     def restore(self, model: nn.Module) -> None:
@@ -246,7 +253,7 @@ def train(
     if resume and checkpoint_path is not None and Path(checkpoint_path).exists():
         step, history = _restore(model, optimizer, Path(checkpoint_path), device)
     started, running, stopped = time.monotonic(), {}, "completed"
-    best = BestWeights(enabled=config.keep_best)
+    best = BestWeights(enabled=config.keep_best, maximize=config.best_maximize)
     model.train()
     while step < total:
         batch = batch_for_step(data, step=step, batch_size=config.batch_size, seed=config.seed)
@@ -275,7 +282,7 @@ def train(
                     model, loss_fn, data.val, batch_size=config.batch_size, step=step, device=device
                 )
                 record.update({f"val_{k}": v for k, v in val.items()})
-                best.offer(model, loss=val["loss"], step=step)
+                best.offer(model, value=val[config.best_metric], step=step)
             history.append(record)
             if on_progress is not None:
                 on_progress(dict(record, total_steps=total))
@@ -356,7 +363,7 @@ class SynVAETraining:
 SYNVAE_TRAINING: dict[str, SynVAETraining] = {
     "tiny": SynVAETraining(1, 1, 1, batch_size=32, mine_steps=60, width=0.25),
     "cpu_demo": SynVAETraining(
-        30, 40, 10, batch_size=64, mine_steps=2000, synvae_time_limit_s=480.0
+        30, 40, 40, batch_size=64, mine_steps=2000, synvae_time_limit_s=480.0
     ),
     "paper": SynVAETraining(100, 50, 20, batch_size=128, mine_steps=4000),
 }
@@ -589,13 +596,10 @@ def train_synvae(
     visual encoder and decoder start from the trained VisVAE, as in the paper's pipeline.
     Returns a JSON-ready dict with both metric rows and the paper's numbers for comparison.
     """
-    from modeling.classifier import ClassifierConfig, ImageClassifier, classifier_step_loss
     from modeling.synvae import SynVAE, SynVAEConfig, synvae_step_loss
     from modeling.visvae import VisVAE, VisVAEConfig, visvae_step_loss
 
-    if preset not in SYNVAE_TRAINING:
-        raise ValueError(f"unknown SynVAE preset {preset!r}; choose from {sorted(SYNVAE_TRAINING)}")
-    plan = SYNVAE_TRAINING[preset]
+    plan = synvae_plan(preset)
     synvae_learning_rate = learning_rate or plan.learning_rate
     device = device or default_device()
     out = Path(out)
@@ -637,13 +641,13 @@ def train_synvae(
             checkpoint_path=path,
         )
 
-    train_x, train_y = torch.as_tensor(images.train_x), torch.as_tensor(images.train_y)
-    val_x, val_y = torch.as_tensor(images.val_x), torch.as_tensor(images.val_y)
-    test_x, test_y = torch.as_tensor(images.test_x), torch.as_tensor(images.test_y)
-    architecture = "28x28x1" if train_x.shape[-1] == 28 else "64x64x3"
+    train_x, val_x = torch.as_tensor(images.train_x), torch.as_tensor(images.val_x)
     torch.manual_seed(seed)
     visual_config = VisVAEConfig(
-        architecture=architecture, z_size=music.config.z_size, beta=beta, width=plan.width
+        architecture=image_architecture(images),
+        z_size=music.config.z_size,
+        beta=beta,
+        width=plan.width,
     )
     visvae_path = out.with_name(out.stem + ".visvae.pt")
     if visvae_ckpt is not None:
@@ -661,19 +665,13 @@ def train_synvae(
             visvae_path,
         )
 
-    torch.manual_seed(seed)
-    classes = len(images.classes)
-    classifier = ImageClassifier(
-        ClassifierConfig(architecture=architecture, num_classes=classes, width=plan.width)
-    )
-    clf = fit(
-        classifier,
-        classifier_step_loss,
-        (train_x, train_y),
-        (val_x, val_y),
-        plan.classifier_epochs,
-        "classifier",
-        None,
+    classifier, clf = train_classifier(
+        images,
+        plan=plan,
+        seed=seed,
+        device=device,
+        description=description,
+        on_progress=_phase_progress(on_progress, "classifier"),
     )
 
     synvae_config = SynVAEConfig(
@@ -699,29 +697,11 @@ def train_synvae(
         time_limit_s or plan.synvae_time_limit_s,
     )
 
-    real_accuracy = _classifier_accuracy(classifier, test_x, test_y)
-    visvae_row = evaluate_visvae(visvae.to(device), test_x, test_y, classifier=classifier)
-    mi_images = torch.cat([val_x, test_x])
-    synvae_row = evaluate_synvae(
-        synvae.to(device),
-        test_x,
-        test_y,
-        classifier=classifier,
-        mi_images=mi_images,
-        mine_steps=plan.mine_steps,
-        seed=seed,
+    metrics = evaluate_test_split(
+        visvae, synvae, images, classifier=classifier, classifier_result=clf, plan=plan, seed=seed
     )
-    metrics = {
-        "visvae": visvae_row,
-        "synvae": synvae_row,
-        "classifier_real_accuracy": real_accuracy,
-        "classifier_val": clf.metrics,
-        "synvae_train": syn.metrics,
-    }
-    _update_checkpoint_metrics(
-        visvae_path, {"test": visvae_row, "classifier_real_accuracy": real_accuracy}
-    )
-    _update_checkpoint_metrics(out, metrics, visvae_checkpoint=str(visvae_path))
+    metrics["synvae_train"] = syn.metrics
+    store_test_metrics(visvae_path, out, metrics)
     return {
         "kind": "synvae",
         "preset": preset,
@@ -751,10 +731,191 @@ def _load_matching_visvae(path: Path | str, config, *, device: str) -> nn.Module
     return model
 
 
+def synvae_plan(preset: str) -> SynVAETraining:
+    if preset not in SYNVAE_TRAINING:
+        raise ValueError(f"unknown SynVAE preset {preset!r}; choose from {sorted(SYNVAE_TRAINING)}")
+    return SYNVAE_TRAINING[preset]
+
+
+def image_architecture(images) -> str:
+    """The VisVAE / classifier architecture an ``ImageSet``'s images need."""
+    return "28x28x1" if images.image_shape[-1] == 28 else "64x64x3"
+
+
+def train_classifier(
+    images,
+    *,
+    plan: SynVAETraining,
+    seed: int = 0,
+    device: str = "cpu",
+    epochs: int | None = None,
+    description: dict | None = None,
+    on_progress: ProgressFn | None = None,
+) -> tuple[nn.Module, TrainResult]:
+    """The evaluator of the accuracy metric: trained on the real train images of an ``ImageSet``.
+
+    Validation accuracy is read after every epoch and the classifier ends with the weights of
+    the best one (the earliest on a tie); the test images are never seen.
+    """
+    from modeling.classifier import ClassifierConfig, ImageClassifier, classifier_step_loss
+
+    epochs = epochs or plan.classifier_epochs
+    train_xy = (torch.as_tensor(images.train_x), torch.as_tensor(images.train_y))
+    val_xy = (torch.as_tensor(images.val_x), torch.as_tensor(images.val_y))
+    per_epoch = math.ceil(len(train_xy[0]) / plan.batch_size)
+    config = TrainConfig(
+        epochs=epochs,
+        batch_size=plan.batch_size,
+        learning_rate=plan.learning_rate,
+        seed=seed,
+        device=device,
+        log_every=per_epoch,
+        eval_every=per_epoch,
+        checkpoint_every=10**9,
+        keep_best=True,
+        best_metric="accuracy",
+        best_maximize=True,
+    )
+    torch.manual_seed(seed)
+    classifier = ImageClassifier(
+        ClassifierConfig(
+            architecture=image_architecture(images),
+            num_classes=len(images.classes),
+            width=plan.width,
+        )
+    )
+    data = TrainData(train=train_xy, val=val_xy, description=dict(description or {}))
+    result = train(classifier, classifier_step_loss, data, config=config, on_progress=on_progress)
+    result.metrics["epochs"] = epochs
+    result.metrics["best_epoch"] = result.metrics["best_step"] / per_epoch
+    return classifier, result
+
+
 def _classifier_accuracy(classifier: nn.Module, images: Tensor, labels: Tensor) -> float:
     from modeling import metrics as m
 
     return m.accuracy(m.predict_labels(classifier.cpu(), images), labels)
+
+
+def evaluate_test_split(
+    visvae: nn.Module,
+    synvae: nn.Module,
+    images,
+    *,
+    classifier: nn.Module,
+    classifier_result: TrainResult,
+    plan: SynVAETraining,
+    seed: int = 0,
+) -> dict:
+    """Both Table-1 rows on the test split (MI on val + test) and the classifier's own scores."""
+    test_x, test_y = torch.as_tensor(images.test_x), torch.as_tensor(images.test_y)
+    device = next(synvae.parameters()).device
+    visvae_row = evaluate_visvae(visvae.to(device), test_x, test_y, classifier=classifier)
+    synvae_row = evaluate_synvae(
+        synvae,
+        test_x,
+        test_y,
+        classifier=classifier,
+        mi_images=torch.cat([torch.as_tensor(images.val_x), test_x]),
+        mine_steps=plan.mine_steps,
+        seed=seed,
+    )
+    return {
+        "visvae": visvae_row,
+        "synvae": synvae_row,
+        "classifier_real_accuracy": _classifier_accuracy(classifier, test_x, test_y),
+        "classifier_val": classifier_result.metrics,
+    }
+
+
+def store_test_metrics(visvae_path: Path | str, synvae_path: Path | str, metrics: dict) -> None:
+    """Write the metrics into the SynVAE checkpoint and the VisVAE row into the VisVAE's."""
+    visvae_metrics = {
+        "test": metrics["visvae"],
+        "classifier_real_accuracy": metrics["classifier_real_accuracy"],
+        "classifier_epochs": metrics["classifier_val"]["epochs"],
+    }
+    _update_checkpoint_metrics(Path(visvae_path), visvae_metrics)
+    _update_checkpoint_metrics(Path(synvae_path), metrics, visvae_checkpoint=str(visvae_path))
+
+
+def _check_same_images(checkpoint: Checkpoint, images) -> None:
+    trained_on = checkpoint.data_description.get("images")
+    if trained_on is not None and trained_on != dict(images.description):
+        raise CheckpointError(
+            f"{checkpoint.path} was trained on {trained_on}, not on {images.description}; "
+            "pass the dataset and seed it was trained with"
+        )
+
+
+def evaluate_checkpoints(
+    *,
+    synvae_ckpt: Path | str,
+    visvae_ckpt: Path | str,
+    dataset: str = "digits",
+    preset: str = "cpu_demo",
+    seed: int = 0,
+    classifier_epochs: int | None = None,
+    mnist_limit: int | None = None,
+    image_set=None,
+    device: str | None = None,
+    write: bool = False,
+    on_progress: ProgressFn | None = None,
+) -> dict:
+    """Measure trained VisVAE and SynVAE checkpoints again, with a newly trained classifier.
+
+    Rebuilds the data split, trains the classifier as ``train_synvae`` does and recomputes both
+    metric rows; with ``write=True`` they replace the metrics stored in both checkpoint files
+    (the SynVAE's training metrics are kept). Returns a JSON-ready dict.
+    """
+    plan = synvae_plan(preset)
+    device = device or default_device()
+    images = (
+        image_set
+        if image_set is not None
+        else load_image_set(dataset, seed=seed, limit=mnist_limit)
+    )
+    synvae, synvae_checkpoint = load_model(synvae_ckpt, expected_kind="synvae", device=device)
+    visvae, visvae_checkpoint = load_model(visvae_ckpt, expected_kind="visvae", device=device)
+    for checkpoint in (synvae_checkpoint, visvae_checkpoint):
+        _check_same_images(checkpoint, images)
+    classifier, clf = train_classifier(
+        images,
+        plan=plan,
+        seed=seed,
+        device=device,
+        epochs=classifier_epochs,
+        on_progress=_phase_progress(on_progress, "classifier"),
+    )
+    metrics = evaluate_test_split(
+        visvae, synvae, images, classifier=classifier, classifier_result=clf, plan=plan, seed=seed
+    )
+    if "synvae_train" in synvae_checkpoint.metrics:
+        metrics["synvae_train"] = synvae_checkpoint.metrics["synvae_train"]
+    if write:
+        store_test_metrics(visvae_ckpt, synvae_ckpt, metrics)
+    return {
+        "kind": "evaluation",
+        "dataset": dataset,
+        "preset": preset,
+        "seed": seed,
+        "synvae_checkpoint": str(synvae_ckpt),
+        "visvae_checkpoint": str(visvae_ckpt),
+        "written": write,
+        "metrics": metrics,
+        "paper_mnist": PAPER_MNIST,
+    }
+
+
+TABLE_METRICS = ("mse", "kl", "p_at_10", "accuracy", "mi_nats")
+
+
+def metric_rows(metrics: dict) -> list[dict]:
+    """One Table-1 row per model ("-" where a metric is not measured), for ``markdown_table``."""
+    return [
+        {"model": model, **{key: metrics[model].get(key, "-") for key in TABLE_METRICS}}
+        for model in ("visvae", "synvae")
+    ]
 
 
 def beta_grid(
@@ -818,7 +979,8 @@ def markdown_table(rows: Sequence[dict]) -> str:
 # ----- command line -------------------------------------------------------------------------------
 def _print_progress(record: dict) -> None:
     keys = ("phase", "step", "total_steps", "elapsed_s", "train_loss", "train_mse", "train_kl")
-    keys += ("train_distinct_melodies", "val_loss", "val_distinct_melodies")
+    keys += ("train_accuracy", "train_distinct_melodies", "val_loss", "val_accuracy")
+    keys += ("val_distinct_melodies",)
     print(json.dumps({k: record[k] for k in keys if k in record}), flush=True)
 
 
@@ -872,7 +1034,24 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             sub.add_argument("--betas", type=float, nargs="+", default=[0.1, 0.5, 1.0, 2.0])
             sub.add_argument("--out-dir", required=True, type=Path)
+    _add_evaluate_parser(commands)
     return parser
+
+
+def _add_evaluate_parser(commands) -> None:
+    sub = commands.add_parser(
+        "evaluate", help="measure trained SynVAE and VisVAE checkpoints again (new classifier)"
+    )
+    sub.add_argument("--synvae-ckpt", required=True, type=Path)
+    sub.add_argument("--visvae-ckpt", required=True, type=Path)
+    sub.add_argument("--dataset", default="digits", choices=("digits", "mnist"))
+    sub.add_argument("--preset", default="cpu_demo", choices=sorted(SYNVAE_TRAINING))
+    sub.add_argument("--seed", type=int, default=0)
+    sub.add_argument("--mnist-limit", type=int)
+    sub.add_argument("--classifier-epochs", type=int, help="default: the preset's")
+    sub.add_argument(
+        "--write", action="store_true", help="store the new metrics in both checkpoint files"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> dict | list:
@@ -912,6 +1091,19 @@ def main(argv: Sequence[str] | None = None) -> dict | list:
             mnist_limit=args.mnist_limit,
             on_progress=_print_progress,
         )
+    elif args.command == "evaluate":
+        result = evaluate_checkpoints(
+            synvae_ckpt=args.synvae_ckpt,
+            visvae_ckpt=args.visvae_ckpt,
+            dataset=args.dataset,
+            preset=args.preset,
+            seed=args.seed,
+            classifier_epochs=args.classifier_epochs,
+            mnist_limit=args.mnist_limit,
+            write=args.write,
+            on_progress=_print_progress,
+        )
+        print(markdown_table(metric_rows(result["metrics"])))
     else:
         result = beta_grid(
             musicvae_ckpt=args.musicvae_ckpt,

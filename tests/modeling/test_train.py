@@ -6,11 +6,13 @@ import torch
 
 from modeling.checkpoints import (
     CheckpointError,
+    file_sha256,
     load_checkpoint,
     load_model,
     save_checkpoint,
     slim_checkpoint,
 )
+from modeling.classifier import ClassifierConfig, ImageClassifier, classifier_step_loss
 from modeling.data.corpus import MelodyCorpus
 from modeling.data.images import ImageSet
 from modeling.data.melody import NUM_CLASSES, STEPS
@@ -19,8 +21,11 @@ from modeling.train import (
     TrainData,
     TrainingDiverged,
     beta_grid,
+    evaluate_checkpoints,
     main,
+    synvae_plan,
     train,
+    train_classifier,
     train_musicvae,
     train_synvae,
 )
@@ -275,3 +280,94 @@ def test_keep_best_ends_with_the_weights_of_the_best_validation_loss():
     best_step = min(validated, key=validated.get)
     assert result.metrics["best_step"] == best_step
     assert result.metrics["val_loss"] == pytest.approx(validated[best_step], rel=1e-5)
+
+
+def test_keep_best_can_maximise_a_validation_metric():
+    images = synthetic_images()
+    data = TrainData(
+        train=(torch.as_tensor(images.train_x), torch.as_tensor(images.train_y)),
+        val=(torch.as_tensor(images.val_x), torch.as_tensor(images.val_y)),
+    )
+    torch.manual_seed(0)
+    model = ImageClassifier(ClassifierConfig(num_classes=3, width=0.25))
+    settings = config(steps=8, learning_rate=3e-2, keep_best=True)
+    settings.best_metric, settings.best_maximize = "accuracy", True
+    result = train(model, classifier_step_loss, data, config=settings)
+    validated = {r["step"]: r["val_accuracy"] for r in result.history if "val_accuracy" in r}
+    best_step = max(validated, key=validated.get)  # the earliest of equal maxima
+    lowest_loss = min(result.history, key=lambda r: r["val_loss"])["step"]
+    assert best_step not in {8, lowest_loss}  # so the test tells the three choices apart
+    assert result.metrics["best_step"] == best_step
+    assert result.metrics["val_accuracy"] == pytest.approx(validated[best_step])
+
+
+def test_train_classifier_reads_validation_every_epoch_and_keeps_the_best():
+    classifier, result = train_classifier(
+        synthetic_images(), plan=synvae_plan("tiny"), seed=0, device="cpu", epochs=4
+    )
+    assert [r["epoch"] for r in result.history] == [1.0, 2.0, 3.0, 4.0]
+    best = max(r["val_accuracy"] for r in result.history)
+    assert result.metrics["val_accuracy"] == pytest.approx(best)
+    assert result.metrics["epochs"] == 4 and result.metrics["best_epoch"] in {1.0, 2.0, 3.0, 4.0}
+    assert classifier.config.num_classes == 3
+
+
+def trained_tiny_synvae(tmp_path) -> tuple:
+    music_path = tmp_path / "music.pt"
+    train_musicvae(out=music_path, preset="tiny", corpus=synthetic_corpus(), device="cpu")
+    result = train_synvae(
+        musicvae_ckpt=music_path,
+        out=tmp_path / "syn.pt",
+        preset="tiny",
+        image_set=synthetic_images(),
+        device="cpu",
+    )
+    return tmp_path / "syn.pt", tmp_path / "syn.visvae.pt", result
+
+
+@pytest.mark.slow
+def test_evaluate_command_measures_both_rows_and_writes_them_only_when_asked(
+    tmp_path, monkeypatch, capsys
+):
+    import modeling.train as train_module
+
+    synvae_path, visvae_path, trained = trained_tiny_synvae(tmp_path)
+    assert trained["metrics"]["classifier_val"]["epochs"] == 1
+    monkeypatch.setattr(train_module, "load_image_set", lambda *_, **__: synthetic_images())
+    argv = ["--threads", "1", "evaluate", "--synvae-ckpt", str(synvae_path)]
+    argv += ["--visvae-ckpt", str(visvae_path), "--preset", "tiny", "--classifier-epochs", "3"]
+    before = file_sha256(synvae_path), file_sha256(visvae_path)
+
+    result = main(argv)
+    assert (file_sha256(synvae_path), file_sha256(visvae_path)) == before
+    for row in ("visvae", "synvae"):
+        assert {"mse", "kl", "p_at_10", "accuracy"} <= set(result["metrics"][row])
+    assert "mi_nats" in result["metrics"]["synvae"]
+    assert result["metrics"]["visvae"]["mse"] == trained["metrics"]["visvae"]["mse"]
+    printed = capsys.readouterr().out
+    assert "| model | mse | kl | p_at_10 | accuracy | mi_nats |" in printed
+    assert "| visvae |" in printed and '"kind": "evaluation"' in printed
+
+    written = main([*argv, "--write"])
+    stored = load_checkpoint(synvae_path, expected_kind="synvae").metrics
+    assert stored["classifier_val"]["epochs"] == 3
+    assert stored["synvae"] == written["metrics"]["synvae"]
+    assert stored["synvae_train"] == trained["metrics"]["synvae_train"]
+    visvae_stored = load_checkpoint(visvae_path, expected_kind="visvae").metrics
+    assert visvae_stored["test"] == written["metrics"]["visvae"]
+    assert visvae_stored["classifier_epochs"] == 3
+
+
+@pytest.mark.slow
+def test_evaluate_refuses_images_the_checkpoints_were_not_trained_on(tmp_path):
+    synvae_path, visvae_path, _ = trained_tiny_synvae(tmp_path)
+    other = synthetic_images()
+    other.description = {"name": "other dots"}
+    with pytest.raises(CheckpointError, match="was trained on"):
+        evaluate_checkpoints(
+            synvae_ckpt=synvae_path,
+            visvae_ckpt=visvae_path,
+            preset="tiny",
+            image_set=other,
+            device="cpu",
+        )
