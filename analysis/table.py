@@ -57,6 +57,7 @@ COLUMNS: tuple[Column, ...] = (
 IGNORED_COLUMNS: tuple[str, ...] = (
     "is_correct",
     "sequence",
+    "audio_rt_ms",
     "heard_to_end",
     "fraction_heard",
     "pauses",

@@ -379,6 +379,7 @@ class ResponseAdmin(admin.ModelAdmin):
         "position",
         "is_correct",
         "rt_ms",
+        "audio_rt_ms",
         "plays",
         "heard_to_end",
         "received_at",

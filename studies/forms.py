@@ -39,7 +39,10 @@ class DemographicsForm(forms.Form):
 class AnswerForm(forms.Form):
     trial = forms.UUIDField()
     choice = forms.IntegerField(min_value=0, max_value=5)
-    rt_ms = forms.FloatField(required=False, min_value=0)
+    # Clock readings are stored as sent (the service drops a negative page-clock time): an odd
+    # reading must never cost the participant their answer.
+    rt_ms = forms.FloatField(required=False)
+    audio_rt_ms = forms.FloatField(required=False)
     plays = forms.IntegerField(required=False, min_value=0)
     heard_to_end = forms.BooleanField(required=False)
     fraction_heard = forms.FloatField(required=False, min_value=0, max_value=1)

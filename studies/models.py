@@ -275,7 +275,20 @@ class Response(models.Model):
     sequence = models.PositiveIntegerField(
         help_text="Index of the trial in this participant's list"
     )
-    rt_ms = models.FloatField(null=True, blank=True)
+    rt_ms = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="From the moment answering was allowed to the answer, page clock (ms)",
+    )
+    audio_rt_ms = models.FloatField(
+        null=True,
+        blank=True,
+        help_text=(
+            "From the end of the last required clip, as heard, to the answer, on the audio "
+            "output clock (ms); below 0 means the answer came before the end could be heard "
+            "(automation); empty where the browser played the clips without Web Audio"
+        ),
+    )
     plays = models.PositiveSmallIntegerField(default=0)
     heard_to_end = models.BooleanField(default=False)
     fraction_heard = models.FloatField(

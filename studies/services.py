@@ -478,6 +478,7 @@ def response_record(
     trial_public_id: str,
     position: int,
     rt_ms: float | None = None,
+    audio_rt_ms: float | None = None,
     plays: int = 0,
     heard_to_end: bool = False,
     fraction_heard: float | None = None,
@@ -525,7 +526,8 @@ def response_record(
                 is_correct=facts.options[chosen_id].is_correct,
                 position=position,
                 sequence=assignment.sequence,
-                rt_ms=rt_ms if rt_ms is None or rt_ms >= 0 else None,
+                rt_ms=non_negative_or_none(rt_ms),
+                audio_rt_ms=audio_rt_ms,
                 plays=max(0, min(int(plays), 1000)),
                 heard_to_end=bool(heard_to_end),
                 fraction_heard=fraction_heard,
@@ -541,6 +543,11 @@ def response_record(
     if finished and not participant.is_preview:
         study_close_if_complete(study=study)
     return RecordedAnswer(response=response, created=True)
+
+
+def non_negative_or_none(milliseconds: float | None) -> float | None:
+    """A reaction time the browser measured; a negative one (a clock that jumped) is unknown."""
+    return milliseconds if milliseconds is not None and milliseconds >= 0 else None
 
 
 def refused_answer(participant: Participant, assignment: Assignment) -> Response:

@@ -270,6 +270,7 @@ def record_answer(participant: Participant, data: dict) -> None:
         trial_public_id=str(data["trial"]),
         position=data["choice"],
         rt_ms=data["rt_ms"],
+        audio_rt_ms=data["audio_rt_ms"],
         plays=data["plays"] or 0,
         heard_to_end=data["heard_to_end"],
         fraction_heard=data["fraction_heard"],

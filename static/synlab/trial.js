@@ -2,6 +2,12 @@
 // with the mouse or the number keys, confirm with Enter. The answer goes to the server with
 // fetch, which replies with the next trial, shown in place (one request per answer). Without
 // fetch, or when it fails, the form posts normally and the server shows the next page.
+//
+// Clips play through Web Audio where the browser has it: each clip is decoded once and started
+// on the audio clock, so the moment the last required clip ends is known on the clock the
+// listener hears, and the answer's time is mapped onto that clock (audio-clock reaction time,
+// sent as audio_rt_ms). Without Web Audio, or when a clip cannot be decoded, the <audio>
+// element plays it and only the page-clock reaction time (rt_ms) is sent.
 (function () {
   "use strict";
   var form = document.getElementById("trial-form");
@@ -11,6 +17,11 @@
   var status = document.getElementById("listen-status");
   var submit = document.getElementById("submit-answer");
   var fieldset = form.querySelector("fieldset.options");
+  var START_LEAD_S = 0.05;  // schedule slightly ahead so the clip starts on the audio clock
+  var AudioContextClass = window.AudioContext || window.webkitAudioContext;
+  var context = AudioContextClass ? new AudioContextClass() : null;
+  var decodedClips = {};  // url -> Promise of an AudioBuffer
+  var current = null;  // the clip playing through Web Audio: {clip, source, startsAt, duration}
   var state;
 
   function fill(template, values) {
@@ -26,7 +37,10 @@
   function canAnswer() { return !requireListen || allHeard(); }
   function say(text) { status.textContent = text; }
   function newState() {
-    return { heard: {}, furthest: {}, plays: 0, pauses: 0, hidden: false, readySince: null, sent: false };
+    return {
+      heard: {}, furthest: {}, plays: 0, pauses: 0, hidden: false, readySince: null, sent: false,
+      listenedAt: null  // audio-clock second at which the last required clip ended
+    };
   }
 
   function refresh() {
@@ -36,29 +50,120 @@
     if (open && state.readySince === null) { state.readySince = performance.now(); }
   }
 
-  function play(clip) {
-    clips().forEach(function (other) { if (other !== clip) { other.pause(); } });
+  function noteHeard(clip, share) {
+    state.furthest[clip.id] = Math.max(state.furthest[clip.id] || 0, Math.min(1, Math.max(0, share)));
+  }
+
+  function clipEnded(clip, endedAtAudioClock) {
+    var before = allHeard();
+    state.furthest[clip.id] = 1;
+    state.heard[clip.id] = true;
+    if (!before && allHeard() && endedAtAudioClock !== undefined) { state.listenedAt = endedAtAudioClock; }
+    say(allHeard() ? data.msgFinished : data.msgPlayOthers);
+    refresh();
+  }
+
+  // ----- Web Audio playback -----
+  function decodeBytes(bytes) {
+    return new Promise(function (resolve, reject) { context.decodeAudioData(bytes, resolve, reject); });
+  }
+
+  function decoded(url) {
+    if (!decodedClips[url]) {
+      decodedClips[url] = fetch(url, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok) { throw new Error("clip " + response.status); }
+        return response.arrayBuffer();
+      }).then(decodeBytes);
+    }
+    return decodedClips[url];
+  }
+
+  function stopCurrent(countAsPause) {
+    if (!current) { return; }
+    var playing = current;
+    current = null;
+    playing.stopped = true;
+    var share = (context.currentTime - playing.startsAt) / playing.duration;
+    noteHeard(playing.clip, share);
+    if (countAsPause && share > 0 && share < 1) { state.pauses += 1; }
+    try { playing.source.stop(); } catch (ignored) { /* it had not started yet */ }
+  }
+
+  function startBuffer(clip, buffer) {
+    var source = context.createBufferSource();
+    source.buffer = buffer;
+    source.connect(context.destination);
+    var playing = { clip: clip, source: source, startsAt: context.currentTime + START_LEAD_S,
+                    duration: buffer.duration, stopped: false };
+    source.onended = function () {
+      if (playing.stopped) { return; }
+      if (current === playing) { current = null; }
+      clipEnded(clip, playing.startsAt + playing.duration);
+    };
+    source.start(playing.startsAt);
+    current = playing;
+  }
+
+  // The audio-clock second the listener was hearing at a performance.now() instant.
+  function audioClockAt(performanceTime) {
+    var stamp = context.getOutputTimestamp ? context.getOutputTimestamp() : null;
+    if (stamp && stamp.performanceTime > 0) {
+      return stamp.contextTime + (performanceTime - stamp.performanceTime) / 1000;
+    }
+    var latency = context.outputLatency || context.baseLatency || 0;
+    return context.currentTime - latency - (performance.now() - performanceTime) / 1000;
+  }
+
+  function audioReactionMs(performanceTime) {
+    if (!context || state.listenedAt === null) { return ""; }
+    return String(Math.round((audioClockAt(performanceTime) - state.listenedAt) * 1000));
+  }
+
+  function preloadClips() {
+    if (!context || !window.fetch) { return; }
+    clips().forEach(function (clip) { decoded(clip.src).catch(function () { watchElement(clip); }); });
+  }
+
+  // ----- <audio> element playback (no Web Audio) -----
+  function playElement(clip) {
     clip.currentTime = 0;
-    state.plays += 1;
     var attempt = clip.play();
     if (attempt && attempt.catch) { attempt.catch(function () { say(data.msgNotStarted); }); }
   }
 
-  function watch(clip) {
+  function watchElement(clip) {
+    if (clip.dataset.watched) { return; }
+    clip.dataset.watched = "true";
+    clip.preload = "auto";
     clip.addEventListener("timeupdate", function () {
-      if (clip.duration > 0) {
-        state.furthest[clip.id] = Math.max(state.furthest[clip.id] || 0, clip.currentTime / clip.duration);
-      }
+      if (clip.duration > 0) { noteHeard(clip, clip.currentTime / clip.duration); }
     });
     clip.addEventListener("pause", function () {
       if (!clip.ended && clip.currentTime > 0) { state.pauses += 1; }
     });
-    clip.addEventListener("ended", function () {
-      state.furthest[clip.id] = 1;
-      state.heard[clip.id] = true;
-      say(allHeard() ? data.msgFinished : data.msgPlayOthers);
-      refresh();
+    clip.addEventListener("ended", function () { clipEnded(clip); });
+  }
+
+  function play(clip) {
+    stopCurrent(current !== null && current.clip !== clip);
+    clips().forEach(function (other) { if (other !== clip) { other.pause(); } });
+    state.plays += 1;
+    if (!context || !window.fetch) { playElement(clip); return; }
+    var trialState = state;
+    if (context.state === "suspended") { context.resume(); }  // allowed: this is a key press or click
+    decoded(clip.src).then(function (buffer) {
+      if (state !== trialState) { return; }
+      stopCurrent(false);
+      startBuffer(clip, buffer);
+    }, function () {
+      if (state !== trialState) { return; }
+      watchElement(clip);
+      playElement(clip);
     });
+  }
+
+  function anyPlaying() {
+    return current !== null || clips().some(function (clip) { return !clip.paused && !clip.ended; });
   }
 
   function choose(index) {
@@ -92,7 +197,7 @@
     }
     wrapper.appendChild(label);
     if (option.kind === "audio") {
-      var clip = element("audio", { "class": "clip option-clip", id: "option-audio-" + number, preload: "auto", src: option.url });
+      var clip = element("audio", { "class": "clip option-clip", id: "option-audio-" + number, preload: "none", src: option.url });
       wrapper.appendChild(clip);
       wrapper.appendChild(element("button", { type: "button", "class": "play", "data-audio": clip.id },
         fill(data.msgPlayClip, { n: number })));
@@ -102,6 +207,7 @@
 
   function show(next, progressPercent) {
     if (next.trial_type !== data.trialType) { window.location.reload(); return; }
+    stopCurrent(false);
     state = newState();
     var heading = document.getElementById("trial-heading");
     heading.textContent = fill(data.msgTask, { n: next.number, total: next.total });
@@ -116,7 +222,7 @@
     }
     Array.prototype.forEach.call(fieldset.querySelectorAll(".option"), function (node) { node.remove(); });
     next.options.forEach(function (option, position) { fieldset.appendChild(optionNode(option, position)); });
-    Array.prototype.forEach.call(fieldset.querySelectorAll("audio.clip"), watch);
+    startWatching();
     var bar = document.querySelector(".progress");
     if (bar) {
       bar.setAttribute("aria-valuenow", String(progressPercent));
@@ -157,8 +263,7 @@
   });
 
   document.addEventListener("visibilitychange", function () {
-    var playing = clips().some(function (clip) { return !clip.paused && !clip.ended; });
-    if (document.hidden && playing) { state.hidden = true; }
+    if (document.hidden && anyPlaying()) { state.hidden = true; }
   });
 
   document.addEventListener("keydown", function (event) {
@@ -182,7 +287,9 @@
     if (!canAnswer()) { event.preventDefault(); say(data.msgListenFirst); return; }
     if (!chosen) { event.preventDefault(); say(data.msgChooseFirst); return; }
     state.sent = true;
-    form.elements.rt_ms.value = String(Math.round(performance.now() - (state.readySince || 0)));
+    if (current) { noteHeard(current.clip, (context.currentTime - current.startsAt) / current.duration); }
+    form.elements.rt_ms.value = String(Math.round(event.timeStamp - (state.readySince || 0)));
+    form.elements.audio_rt_ms.value = audioReactionMs(event.timeStamp);
     form.elements.plays.value = String(state.plays);
     form.elements.heard_to_end.value = allHeard() ? "true" : "";
     var shares = mustHear().map(function (clip) { return state.furthest[clip.id] || 0; });
@@ -199,7 +306,12 @@
 
   // A page shown again from the back-forward cache must not resubmit a stale answer.
   window.addEventListener("pageshow", function (event) { if (event.persisted) { window.location.reload(); } });
+  // Web Audio decodes and plays the clips; otherwise the <audio> elements load and play them.
+  function startWatching() {
+    if (context && window.fetch) { preloadClips(); } else { clips().forEach(watchElement); }
+  }
+
   state = newState();
-  clips().forEach(watch);
+  startWatching();
   refresh();
 }());

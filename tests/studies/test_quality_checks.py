@@ -78,3 +78,27 @@ def test_a_prolific_id_resumed_from_another_browser_is_flagged(live_study):
     participant = Participant.objects.get(prolific_pid="traveller")
     assert resumed["Location"] == f"/p/{participant.token}/"
     assert participant.flags == ["resumed from another browser (user agent changed)"]
+
+
+def test_playback_telemetry_is_stored_and_exported_with_each_answer(live_study):
+    bot = Bot(client=Client(), study_slug=live_study.slug)
+    html = bot.reach_first_trial()
+    bot.answer(
+        html,
+        1,
+        rt_ms=1450,
+        audio_rt_ms=1432,
+        plays=2,
+        fraction_heard=1,
+        pauses=1,
+        hidden_while_playing="true",
+    )
+    html = bot.page().content.decode()
+    bot.answer(html, 0, rt_ms=-3, audio_rt_ms=-12, plays=1)  # clocks a bot could send
+
+    first, second = response_table_for_study(live_study)
+    assert (first["rt_ms"], first["audio_rt_ms"], first["plays"]) == (1450, 1432, 2)
+    assert (first["fraction_heard"], first["pauses"], first["hidden_while_playing"]) == (1, 1, True)
+    assert second["position"] == 0, "an odd clock reading never costs the answer"
+    assert second["rt_ms"] is None, "a negative page-clock time is unknown"
+    assert second["audio_rt_ms"] == -12, "kept: the answer came before the clip's end was heard"
