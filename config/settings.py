@@ -152,7 +152,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "cpu"
-CELERY_TASK_ROUTES = {"workers.tasks.model_*": {"queue": "gpu"}}
+# Model training and the model stage of stimulus generation need the GPU; rendering, study
+# builds and everything else run on the cpu queue.
+CELERY_TASK_ROUTES = {
+    "workers.tasks.model_*": {"queue": "gpu"},
+    "workers.tasks.stimuli_prepare_task": {"queue": "gpu"},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

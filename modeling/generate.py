@@ -4,6 +4,9 @@ The selection follows the paper: in the visual latent space, the classes whose c
 farthest apart, and in each the images nearest the centroid. Each chosen image is translated to
 a melody by the SynVAE (argmax decoding of its mean latent, so the same image always gives the
 same melody), rendered with the bundled soundfont and loudness-normalised.
+
+Two stages, so each can run where it is cheap: `synvae_melodies` uses the model (the `gpu`
+queue), `render_pairs` synthesises and encodes audio (the `cpu` queue).
 """
 
 import io
@@ -72,7 +75,32 @@ def melody_audio(tokens: list[int], *, sample_rate: int = 22050) -> tuple[bytes,
         return ogg.read_bytes(), mid.read_bytes()
 
 
-def synvae_pairs(
+@dataclass
+class MelodyPlan:
+    """What the model decided (first stage, GPU): per class, the chosen test images and melodies.
+
+    Plain JSON values only (`to_dict` / `from_dict`), so it can travel between workers.
+    """
+
+    dataset: str
+    seed: int
+    classes: dict[str, list[dict]]  # class name -> [{"index", "rank", "tokens"}], nearest first
+    description: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "dataset": self.dataset,
+            "seed": self.seed,
+            "classes": self.classes,
+            "description": self.description,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "MelodyPlan":
+        return cls(data["dataset"], data["seed"], data["classes"], data.get("description", {}))
+
+
+def synvae_melodies(
     *,
     checkpoint: Path | str,
     dataset: str = "digits",
@@ -80,47 +108,41 @@ def synvae_pairs(
     n_classes: int = 3,
     per_class: int = 10,
     method: str = "centroids",
-) -> GeneratedSet:
-    """The selected images of the dataset's test split, each with the melody the SynVAE makes."""
+    device: str | None = None,
+) -> MelodyPlan:
+    """Select test images as the paper does and translate each to a melody (uses the model)."""
     import torch
 
     from modeling.checkpoints import file_sha256, load_model
     from modeling.selection import select_stimuli
-    from modeling.train import load_image_set
+    from modeling.train import default_device, load_image_set
 
-    model, saved = load_model(checkpoint, expected_kind="synvae")
+    device = device or default_device()
+    model, saved = load_model(checkpoint, expected_kind="synvae", device=device)
     images = load_image_set(dataset, seed=seed)
-    pixels = torch.as_tensor(images.test_x, dtype=torch.float32)
+    pixels = torch.as_tensor(images.test_x, dtype=torch.float32).to(device)
     with torch.no_grad():
-        latents = model.encode_visual(pixels)[0].numpy()
+        latents = model.encode_visual(pixels)[0].cpu().numpy()
     selection = select_stimuli(
         latents, images.test_y, n_classes=n_classes, method=method, seed=seed
     )
     order = [index for label in selection.classes for index in selection.nearest[label]]
     with torch.no_grad():
-        tokens = model.image_to_melody(pixels[order]).tolist()
+        tokens = model.image_to_melody(pixels[order]).cpu().tolist()
     melodies = dict(zip(order, tokens, strict=True))
-    chosen, skipped = {}, 0
+    classes, skipped = {}, 0
     for label in selection.classes:
-        # An image whose melody has no notes cannot be a clip: the next nearest one stands in.
-        sounding = [i for i in selection.nearest[label] if has_notes(melodies[i])]
-        skipped += len(selection.nearest[label][:per_class]) - len(
-            [i for i in selection.nearest[label][:per_class] if has_notes(melodies[i])]
-        )
+        sounding, label_skipped = sounding_images(selection.nearest[label], melodies, per_class)
+        skipped += label_skipped
         if len(sounding) < per_class:
             raise ValueError(
                 f"only {len(sounding)} images of class {label} give a melody with notes; "
                 f"{per_class} are needed"
             )
-        chosen[label] = sounding[:per_class]
-    pairs = {}
-    for label in selection.classes:
         name = images.classes[int(label)] if method == "centroids" else f"cluster {label}"
-        pairs[name] = [
-            GeneratedPair(
-                name, rank, image_png(images.test_x[i]), *melody_audio(melodies[i]), melodies[i]
-            )
-            for rank, i in enumerate(chosen[label])
+        classes[name] = [
+            {"index": int(i), "rank": rank, "tokens": melodies[i]}
+            for rank, i in enumerate(sounding[:per_class])
         ]
     description = {
         "checkpoint": str(checkpoint),
@@ -133,4 +155,38 @@ def synvae_pairs(
         "seed": seed,
         "silent_melodies_skipped": skipped,
     }
-    return GeneratedSet(classes=list(pairs), pairs=pairs, description=description)
+    return MelodyPlan(dataset=dataset, seed=seed, classes=classes, description=description)
+
+
+def sounding_images(nearest: list[int], melodies: dict, per_class: int) -> tuple[list[int], int]:
+    """Images whose melody has notes, nearest first, and how many of the first `per_class` had
+    none (an image whose melody has no notes cannot be a clip: the next nearest stands in)."""
+    sounding = [i for i in nearest if has_notes(melodies[i])]
+    silent_in_first = sum(1 for i in nearest[:per_class] if not has_notes(melodies[i]))
+    return sounding, silent_in_first
+
+
+def render_pairs(plan: MelodyPlan) -> GeneratedSet:
+    """Second stage (CPU): each planned image as a PNG and its melody as audio and MIDI."""
+    from modeling.train import load_image_set
+
+    images = load_image_set(plan.dataset, seed=plan.seed)
+    pairs = {
+        name: [
+            GeneratedPair(
+                name,
+                chosen["rank"],
+                image_png(images.test_x[chosen["index"]]),
+                *melody_audio(chosen["tokens"]),
+                chosen["tokens"],
+            )
+            for chosen in planned
+        ]
+        for name, planned in plan.classes.items()
+    }
+    return GeneratedSet(classes=list(pairs), pairs=pairs, description=plan.description)
+
+
+def synvae_pairs(**options) -> GeneratedSet:
+    """Both stages in one call: the selected images, each with the melody the SynVAE makes."""
+    return render_pairs(synvae_melodies(**options))

@@ -419,7 +419,7 @@ class ModelRunAdmin(admin.ModelAdmin):
     form = ModelRunForm
     list_display = ["name", "kind", "status", "progress_percent", "created_at", "finished_at"]
     list_filter = ["kind", "status"]
-    actions = ["compare"]
+    actions = ["compare", "create_matching_study"]
     readonly_fields = [
         "status",
         "attempts",
@@ -460,6 +460,26 @@ class ModelRunAdmin(admin.ModelAdmin):
             "", "<tr><th>{}</th><td>{}</td></tr>", ((k, v) for k, v in sorted(run.metrics.items()))
         )
         return format_html("<table>{}</table>", rows)
+
+    @admin.action(description="Create a SynVAE matching study from the selected run(s)")
+    def create_matching_study(self, request, queryset):
+        for run in queryset:
+            try:
+                study = training.study_create_from_model_run(run=run, created_by=request.user)
+            except ServiceError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                continue
+            link = reverse("admin:studies_study_change", args=[study.pk])
+            self.message_user(
+                request,
+                format_html(
+                    'Draft study <a href="{}">{}</a> created: generate it, listen to the pairs, '
+                    "then publish.",
+                    link,
+                    study.name,
+                ),
+                messages.SUCCESS,
+            )
 
     @admin.action(description="Compare selected runs (metrics side by side)")
     def compare(self, request, queryset):

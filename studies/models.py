@@ -328,6 +328,11 @@ class GenerationJob(models.Model):
     progress = models.FloatField(default=0.0)
     message = models.TextField(blank=True)
     problems = models.JSONField(default=list, blank=True)
+    prepared = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The model stage's output (gpu queue), read by the build (cpu queue)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

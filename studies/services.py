@@ -16,7 +16,7 @@ from django.utils.crypto import salted_hmac
 
 from studies import colour_vision, flow, headphones, selectors
 from studies.assignment import choose_trials, counterbalanced_order
-from studies.designs import DesignError, design_for
+from studies.designs import DesignError, design_for, model_kinds, needs_model
 from studies.errors import Conflict, InvalidInput, NotAllowed, StudyFull
 from studies.models import (
     Assignment,
@@ -99,8 +99,6 @@ def study_replace_upload(*, study: Study, upload: File) -> Study:
 
 def study_generate(*, study: Study) -> GenerationJob:
     """Queue the build of a draft study's stimuli and trials; the worker starts after commit."""
-    from workers.tasks import study_build_task
-
     with transaction.atomic():
         claimed = Study.objects.filter(pk=study.pk, status=Study.Status.DRAFT).update(
             status=Study.Status.GENERATING, build_problems=[]
@@ -108,8 +106,52 @@ def study_generate(*, study: Study) -> GenerationJob:
         if not claimed:
             raise Conflict(f"The study is {study.status}; only a draft can be generated.")
         job = GenerationJob.objects.create(study=study)
-        transaction.on_commit(lambda: study_build_task.delay(job.pk))
+        transaction.on_commit(lambda: generation_job_send(job))
     study.refresh_from_db()
+    return job
+
+
+def generation_job_send(job: GenerationJob) -> None:
+    """The job's next task: the model stage (`gpu` queue) until it is done, then the build."""
+    from workers.tasks import stimuli_prepare_task, study_build_task
+
+    if needs_model(job.study.kind) and job.prepared is None:
+        stimuli_prepare_task.delay(job.pk)
+    else:
+        study_build_task.delay(job.pk)
+
+
+def generation_job_prepare(*, job_id: int) -> GenerationJob | None:
+    """Claim a queued job whose study needs a model, run the model stage, queue the build.
+
+    The result is stored on the job and the job queued again in one UPDATE, so a worker killed
+    here leaves the job claimable for the next one (after its lease), never half-prepared.
+    """
+    claimed = GenerationJob.objects.filter(
+        claimable_jobs(), pk=job_id, prepared__isnull=True
+    ).update(
+        status=GenerationJob.Status.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now()
+    )
+    if not claimed:
+        logger.info("generation job %s is prepared or finished; nothing to do", job_id)
+        return None
+    job = GenerationJob.objects.select_related("study").get(pk=job_id)
+    try:
+        prepared = design_for(job.study.kind).prepare(study=job.study)
+    except DesignError as error:
+        return generation_job_fail(job=job, problems=error.problems)
+    except Exception as error:  # noqa: BLE001 - any crash must reach the researcher, not vanish
+        logger.exception("generation job %s crashed while preparing", job_id)
+        return generation_job_fail(job=job, problems=[f"Unexpected error: {error!r}"])
+    with transaction.atomic():
+        GenerationJob.objects.filter(pk=job_id, status=GenerationJob.Status.RUNNING).update(
+            prepared=prepared,
+            status=GenerationJob.Status.QUEUED,
+            progress=0.5,
+            message="Melodies made; rendering.",
+        )
+        job.refresh_from_db()
+        transaction.on_commit(lambda: generation_job_send(job))
     return job
 
 
@@ -117,13 +159,21 @@ def generation_job_run(*, job_id: int) -> GenerationJob | None:
     """Claim a queued job and build its study. Safe to call twice: only one caller builds.
 
     A job left `running` by a killed worker is claimed again on redelivery (acks_late), and the
-    build itself runs in one transaction, so a crash leaves nothing half-created.
+    build itself runs in one transaction, so a crash leaves nothing half-created. A job whose
+    model stage has not run yet is not claimed here.
     """
-    claimed = GenerationJob.objects.filter(claimable_jobs(), pk=job_id).update(
-        status=GenerationJob.Status.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now()
+    waiting_for_model = Q(prepared__isnull=True, study__kind__in=model_kinds())
+    claimed = (
+        GenerationJob.objects.filter(claimable_jobs(), pk=job_id)
+        .exclude(waiting_for_model)
+        .update(
+            status=GenerationJob.Status.RUNNING,
+            attempts=F("attempts") + 1,
+            started_at=timezone.now(),
+        )
     )
     if not claimed:
-        logger.info("generation job %s already finished; nothing to do", job_id)
+        logger.info("generation job %s is finished or not prepared; nothing to do", job_id)
         return None
     job = GenerationJob.objects.select_related("study").get(pk=job_id)
     try:
@@ -146,16 +196,14 @@ def claimable_jobs() -> Q:
 
 def generation_jobs_requeue_lost() -> list[int]:
     """Send again the jobs whose message or worker was lost; called when a worker starts."""
-    from workers.tasks import study_build_task
-
     stale = timezone.now() - timedelta(seconds=settings.SYNLAB_JOB_LEASE_S)
     lost = list(
         GenerationJob.objects.filter(claimable_jobs(), created_at__lt=stale).values_list(
             "pk", flat=True
         )
     )
-    for job_id in lost:
-        study_build_task.delay(job_id)
+    for job in GenerationJob.objects.filter(pk__in=lost).select_related("study"):
+        generation_job_send(job)
     return lost
 
 
@@ -169,7 +217,7 @@ def study_build(*, study: Study, job: GenerationJob) -> None:
             raise DesignError(["The study already has phases; it was built before."])
         remove_study_stimulus_files(locked)  # leftovers of a build whose worker was killed
         try:
-            design_for(locked.kind).build(study=locked)
+            design_build(study=locked, job=job)
         except BaseException:
             transaction.set_rollback(True)
             remove_study_stimulus_files(locked)
@@ -182,6 +230,14 @@ def study_build(*, study: Study, job: GenerationJob) -> None:
         job.finished_at = timezone.now()
         job.message = "Built."
         job.save(update_fields=["status", "progress", "finished_at", "message"])
+
+
+def design_build(*, study: Study, job: GenerationJob) -> None:
+    design = design_for(study.kind)
+    if needs_model(study.kind):
+        design.build(study=study, prepared=job.prepared)
+    else:
+        design.build(study=study)
 
 
 def remove_study_stimulus_files(study: Study) -> None:

@@ -42,6 +42,21 @@ def model_run_create(
     return run
 
 
+def study_create_from_model_run(*, run: ModelRun, created_by=None):
+    """A draft SynVAE matching study whose stimuli this trained SynVAE run will generate."""
+    from studies import services
+
+    if run.kind != ModelRun.Kind.SYNVAE or run.status != ModelRun.Status.SUCCEEDED:
+        raise InvalidInput(f"{run.name}: only a succeeded SynVAE run can generate a study.")
+    return services.study_create(
+        name=f"SynVAE matching: {run.name}",
+        kind="synvae_matching",
+        design_params={"model_run": run.pk, "dataset": run.params.get("dataset", "digits")},
+        seed=int(run.params.get("seed", 0)),
+        created_by=created_by,
+    )
+
+
 def model_run_problems(*, kind: str, params: dict, parent: ModelRun | None) -> list[str]:
     if kind not in PRESETS:
         return [f"Unknown model kind {kind!r}."]

@@ -12,6 +12,15 @@ def study_build_task(job_id: int) -> str:
     return job.status if job else "skipped"
 
 
+@shared_task(name="workers.tasks.stimuli_prepare_task", acks_late=True, reject_on_worker_lost=True)
+def stimuli_prepare_task(job_id: int) -> str:
+    """The model stage of a study build (gpu queue); it queues the rendering build (cpu queue)."""
+    from studies.services import generation_job_prepare
+
+    job = generation_job_prepare(job_id=job_id)
+    return job.status if job else "skipped"
+
+
 @shared_task(name="workers.tasks.model_train_task", acks_late=True, reject_on_worker_lost=True)
 def model_train_task(run_id: int) -> str:
     """Routed to the `gpu` queue (CELERY_TASK_ROUTES); uses CUDA when the worker has it."""

@@ -78,14 +78,15 @@ def checkpoint_path(params: Params) -> Path:
     return path
 
 
-def build(*, study: Study) -> None:
+def prepare(*, study: Study) -> dict:
+    """First stage, on the `gpu` queue: choose the images and make their melodies."""
     from modeling.checkpoints import CheckpointError
-    from modeling.generate import synvae_pairs
+    from modeling.generate import synvae_melodies
 
     params = Params.from_dict(study.design_params)
     checkpoint = checkpoint_path(params)
     try:
-        generated = synvae_pairs(
+        plan = synvae_melodies(
             checkpoint=checkpoint,
             dataset=params.dataset,
             seed=study.seed,
@@ -95,6 +96,15 @@ def build(*, study: Study) -> None:
         )
     except (CheckpointError, ValueError) as error:
         raise DesignError([f"The stimuli could not be generated: {error}"]) from error
+    return plan.to_dict()
+
+
+def build(*, study: Study, prepared: dict) -> None:
+    """Second stage, on the `cpu` queue: render the melodies, store the pairs, make the trials."""
+    from modeling.generate import MelodyPlan, render_pairs
+
+    params = Params.from_dict(study.design_params)
+    generated = render_pairs(MelodyPlan.from_dict(prepared))
     stored = store_pairs(study=study, generated=generated)
     rng = random.Random(study.seed)
     preview = {label: stored[label][: params.n_preview_per_class] for label in stored}

@@ -57,3 +57,33 @@ def test_a_checkpoint_of_the_wrong_kind_fails_the_run_with_a_clear_message(setti
     run = training.model_run_execute(run_id=run.pk)
     assert run.status == ModelRun.Status.FAILED
     assert run.message.startswith(("CheckpointError", "Unexpected error"))
+
+
+def test_a_researcher_turns_a_trained_synvae_run_into_a_draft_matching_study(client, researcher):
+    from django.conf import settings
+
+    from studies.models import Study
+
+    trained = ModelRun.objects.create(
+        name="digits b0.5",
+        kind=ModelRun.Kind.SYNVAE,
+        params={"dataset": "digits", "beta": 0.5, "seed": 7},
+        status=ModelRun.Status.SUCCEEDED,
+        checkpoint=str(settings.BASE_DIR / "modeling/checkpoints/synvae_digits_beta0.5.pt"),
+    )
+    unfinished = ModelRun.objects.create(name="still training", kind=ModelRun.Kind.SYNVAE)
+    client.force_login(researcher)
+
+    page = client.post(
+        "/admin/studies/modelrun/",
+        {"action": "create_matching_study", "_selected_action": [trained.pk, unfinished.pk]},
+        follow=True,
+    ).content.decode()
+
+    study = Study.objects.get()
+    assert study.kind == "synvae_matching" and study.status == Study.Status.DRAFT
+    assert study.design_params["model_run"] == trained.pk
+    assert study.design_params["dataset"] == "digits"
+    assert study.seed == 7
+    assert f"/admin/studies/study/{study.pk}/change/" in page
+    assert "Still training: only a succeeded SynVAE run can generate a study." in page

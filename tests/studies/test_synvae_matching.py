@@ -22,9 +22,17 @@ def generate(**params) -> tuple[Study, GenerationJob]:
             **params,
         },
     )
-    job = services.generation_job_run(job_id=services.study_generate(study=study).pk)
+    job = run_both_stages(services.study_generate(study=study).pk)
     study.refresh_from_db()
     return study, job
+
+
+def run_both_stages(job_id: int) -> GenerationJob:
+    """What the workers do: the model stage (gpu queue), then the build (cpu queue)."""
+    prepared = services.generation_job_prepare(job_id=job_id)
+    if prepared.status == GenerationJob.Status.FAILED:
+        return prepared
+    return services.generation_job_run(job_id=job_id)
 
 
 def test_generated_trials_play_one_clip_and_offer_one_image_per_class():
@@ -80,3 +88,37 @@ def test_researchers_see_generated_melodies_as_piano_rolls(client, researcher):
     assert roll.status_code == 200 and roll.content.startswith(b"\x89PNG")
     clip = Stimulus.objects.filter(study=study, kind="audio").first()
     assert client.get(f"/researcher/stimuli/{clip.pk}/piano-roll.png").status_code == 404
+
+
+def test_the_melodies_are_made_on_the_gpu_queue_and_rendered_on_the_cpu_queue():
+    from workers.celery import app
+
+    def queue_of(task: str) -> str:
+        return app.amqp.router.route({}, f"workers.tasks.{task}", (), {})["queue"].name
+
+    assert queue_of("stimuli_prepare_task") == "gpu" and queue_of("model_train_task") == "gpu"
+    assert queue_of("study_build_task") == "cpu"
+
+    study = services.study_create(
+        name="two stages",
+        kind="synvae_matching",
+        seed=3,
+        design_params={"n_test_trials": 3, "n_preview_per_class": 0, "candidates_per_class": 2},
+    )
+    job = services.study_generate(study=study)
+    assert services.generation_job_run(job_id=job.pk) is None, "no build before the melodies"
+
+    prepared = services.generation_job_prepare(job_id=job.pk)
+    assert prepared.status == GenerationJob.Status.QUEUED and prepared.progress == 0.5
+    plan = prepared.prepared["classes"]
+    assert len(plan) == 3 and all(len(chosen) == 2 for chosen in plan.values())
+    assert all(any(t > 1 for t in c["tokens"]) for chosen in plan.values() for c in chosen)
+    assert not Stimulus.objects.filter(study=study).exists(), "nothing rendered yet"
+    assert services.generation_job_prepare(job_id=job.pk) is None, "the model runs once"
+
+    built = services.generation_job_run(job_id=job.pk)
+    assert built.status == GenerationJob.Status.SUCCEEDED
+    clips = Stimulus.objects.filter(study=study, kind="audio")
+    assert sorted(c.provenance["tokens"] for c in clips) == sorted(
+        c["tokens"] for chosen in plan.values() for c in chosen
+    ), "the clips play exactly the melodies the model made"

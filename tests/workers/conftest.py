@@ -23,8 +23,9 @@ def database_url_of_test_db() -> str:
 
 
 class WorkerProcess:
-    def __init__(self, env: dict):
+    def __init__(self, env: dict, queues: str = "cpu,gpu"):
         self.env = env
+        self.queues = queues
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "WorkerProcess":
@@ -37,7 +38,7 @@ class WorkerProcess:
                 "workers",
                 "worker",
                 "-Q",
-                "cpu,gpu",
+                self.queues,
                 "--pool",
                 "solo",
                 "--loglevel",
@@ -98,8 +99,8 @@ def worker_env(transactional_db, settings, tmp_path):
 def start_worker(worker_env):
     workers = []
 
-    def start() -> WorkerProcess:
-        worker = WorkerProcess(worker_env).start()
+    def start(queues: str = "cpu,gpu") -> WorkerProcess:
+        worker = WorkerProcess(worker_env, queues).start()
         workers.append(worker)
         return worker
 

@@ -111,3 +111,24 @@ def test_a_worker_trains_a_tiny_musicvae_and_generates_a_synvae_study(start_work
     bot = Bot(client=Client(), study_slug=study.slug)
     bot.take_whole_study()
     assert Response.objects.filter(participant__token=bot.token).count() == 4
+
+
+def test_a_gpu_worker_makes_the_melodies_and_a_cpu_worker_renders_the_study(start_worker):
+    study = services.study_create(
+        name="two workers",
+        kind="synvae_matching",
+        design_params={"n_test_trials": 3, "n_preview_per_class": 1, "candidates_per_class": 2},
+    )
+    job = services.study_generate(study=study)
+    start_worker("gpu")
+    wait_for(lambda: GenerationJob.objects.get(pk=job.pk).prepared is not None, timeout=120)
+    time.sleep(2)  # the build waits on the cpu queue, where no worker listens yet
+    job.refresh_from_db()
+    assert job.status == GenerationJob.Status.QUEUED and status_of(study) == "generating"
+    assert not Stimulus.objects.filter(study=study).exists()
+
+    start_worker("cpu")
+    wait_for(lambda: status_of(study) != Study.Status.GENERATING, timeout=120)
+    assert status_of(study) == Study.Status.READY, study.build_problems
+    job.refresh_from_db()
+    assert job.status == GenerationJob.Status.SUCCEEDED and job.attempts == 2
