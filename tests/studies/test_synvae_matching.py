@@ -122,3 +122,37 @@ def test_the_melodies_are_made_on_the_gpu_queue_and_rendered_on_the_cpu_queue():
     assert sorted(c.provenance["tokens"] for c in clips) == sorted(
         c["tokens"] for chosen in plan.values() for c in chosen
     ), "the clips play exactly the melodies the model made"
+
+
+def test_a_model_stage_whose_worker_died_is_redone_by_the_next_worker(settings, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from workers import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.stimuli_prepare_task, "delay", lambda pk: sent.append(("gpu", pk)))
+    monkeypatch.setattr(tasks.study_build_task, "delay", lambda pk: sent.append(("cpu", pk)))
+
+    study = services.study_create(
+        name="worker died",
+        kind="synvae_matching",
+        seed=3,
+        design_params={"n_test_trials": 3, "n_preview_per_class": 0, "candidates_per_class": 2},
+    )
+    job = services.study_generate(study=study)
+    # A gpu worker claimed the job and was killed before storing the melodies.
+    GenerationJob.objects.filter(pk=job.pk).update(
+        status=GenerationJob.Status.RUNNING, attempts=1, started_at=timezone.now()
+    )
+    assert services.generation_job_prepare(job_id=job.pk) is None, "its lease still runs"
+    long_ago = timezone.now() - timedelta(seconds=settings.SYNLAB_JOB_LEASE_S + 1)
+    GenerationJob.objects.filter(pk=job.pk).update(started_at=long_ago, created_at=long_ago)
+    assert services.generation_job_run(job_id=job.pk) is None, "no build without melodies"
+    assert services.generation_jobs_requeue_lost() == [job.pk]  # what a starting worker does
+    assert sent == [("gpu", job.pk)], "the lost job goes back to the model stage"
+
+    redone = services.generation_job_prepare(job_id=job.pk)
+    assert redone.attempts == 2 and redone.prepared is not None
+    assert services.generation_job_run(job_id=job.pk).status == GenerationJob.Status.SUCCEEDED
