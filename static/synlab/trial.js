@@ -208,6 +208,7 @@
   function show(next, progressPercent) {
     if (next.trial_type !== data.trialType) { window.location.reload(); return; }
     stopCurrent(false);
+    decodedClips = {};  // let the last trial's decoded audio go (the HTTP cache keeps the bytes)
     state = newState();
     var heading = document.getElementById("trial-heading");
     heading.textContent = fill(data.msgTask, { n: next.number, total: next.total });
