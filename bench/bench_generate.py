@@ -1,7 +1,8 @@
 """Stimulus generation for 60 images with the committed SynVAE: encode, decode, MIDI, audio.
 
 Prints the total seconds, split into the model stage (the `gpu` queue's part: load, encode,
-select, decode) and the rendering stage (the `cpu` queue's part: MIDI, synthesis, Ogg, PNG), and
+select, decode) and the rendering stage (the `cpu` queue's part: MIDI, synthesis, FLAC, PNG,
+then the MP3 participants receive: loudness-normalised, constant bitrate, no tags), and
 the ratio to the raw synthesis time of the same MIDI (target: the whole generation under 10 s on
 2 CPU cores). Run: .venv/bin/python bench/bench_generate.py
 """
@@ -22,14 +23,16 @@ def main() -> None:
     from modeling.data.melody import melody_to_midi
     from modeling.generate import render_pairs, synvae_melodies
     from modeling.render import synthesize
+    from studies.media import clean_audio
 
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
     started = time.perf_counter()
     plan = synvae_melodies(checkpoint=CHECKPOINT, dataset="digits", per_class=20, device="cpu")
     model_stage = time.perf_counter() - started
     generated = render_pairs(plan)
-    total = time.perf_counter() - started
     pairs = [pair for pairs in generated.pairs.values() for pair in pairs]
+    mp3s = [clean_audio(pair.audio_flac) for pair in pairs]
+    total = time.perf_counter() - started
 
     started = time.perf_counter()
     for pair in pairs:
@@ -38,11 +41,12 @@ def main() -> None:
 
     classes = ", ".join(generated.classes)
     print(f"images: {len(pairs)} ({classes}), torch threads {torch.get_num_threads()}")
-    print(f"generation (load, encode, select, decode, MIDI, render, Ogg): {total:.2f} s")
+    print(f"generation (load, encode, select, decode, MIDI, render, MP3): {total:.2f} s")
     print(
         f"  model stage (gpu queue) {model_stage:.2f} s, rendering (cpu queue) "
         f"{total - model_stage:.2f} s"
     )
+    print(f"  {len(mp3s)} MP3s, {sum(map(len, mp3s)) / len(mp3s) / 1024:.0f} KiB each on average")
     ratio = total / synthesis
     print(f"raw synthesis of the same MIDI: {synthesis:.2f} s; total / synthesis {ratio:.1f}")
     print(f"target < 10 s: {'MET' if total < 10 else 'NOT MET'}")

@@ -22,7 +22,7 @@ class GeneratedPair:
     class_label: str
     rank: int  # 0 = nearest its class centroid
     image_png: bytes
-    audio_ogg: bytes
+    audio_flac: bytes  # lossless: the platform encodes what participants hear
     midi: bytes
     tokens: list[int]
 
@@ -58,7 +58,7 @@ def has_notes(tokens: list[int]) -> bool:
 
 
 def melody_audio(tokens: list[int], *, sample_rate: int = 22050) -> tuple[bytes, bytes]:
-    """(Ogg Vorbis audio, MIDI file) of a 2-bar melody."""
+    """(FLAC audio, MIDI file) of a 2-bar melody."""
     from modeling.data.melody import melody_to_midi
     from modeling.render import normalise_loudness, synthesize, write_audio
 
@@ -69,10 +69,10 @@ def melody_audio(tokens: list[int], *, sample_rate: int = 22050) -> tuple[bytes,
     two_bars = int((2 * 4 * 60 / tempo_bpm + tail_s) * sample_rate)
     audio = normalise_loudness(np.pad(audio, (0, max(0, two_bars - len(audio)))))
     with tempfile.TemporaryDirectory() as folder:
-        ogg, mid = Path(folder) / "clip.ogg", Path(folder) / "clip.mid"
-        write_audio(audio, ogg, sample_rate=sample_rate, format="ogg")
+        flac, mid = Path(folder) / "clip.flac", Path(folder) / "clip.mid"
+        write_audio(audio, flac, sample_rate=sample_rate, format="flac")
         midi.write(str(mid))
-        return ogg.read_bytes(), mid.read_bytes()
+        return flac.read_bytes(), mid.read_bytes()
 
 
 @dataclass

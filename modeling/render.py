@@ -26,6 +26,7 @@ AUDIO_FORMATS = {
     "wav": ("WAV", "PCM_16"),
     "ogg": ("OGG", "VORBIS"),
     "mp3": ("MP3", "MPEG_LAYER_III"),
+    "flac": ("FLAC", "PCM_16"),
 }
 # Stereo interleaved float32, as tinysoundfont renders it.
 _CHANNELS = 2
@@ -106,7 +107,7 @@ def write_audio(
     sample_rate: int = DEFAULT_SAMPLE_RATE,
     format: str = "mp3",
 ) -> None:
-    """Write mono audio as ``mp3``, ``ogg`` (Vorbis) or ``wav`` (16-bit) with no metadata tags."""
+    """Write mono audio as ``mp3``, ``ogg`` (Vorbis), ``flac`` or ``wav`` (16-bit), no tags."""
     import soundfile
 
     if format not in AUDIO_FORMATS:

@@ -114,25 +114,52 @@ def clean_image(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def clean_audio(data: bytes, *, target_dbfs_rms: float = -20.0) -> bytes:
-    """Decode, normalise loudness, re-encode as mono Ogg Vorbis with no tags.
+# Sample rates an MP3 can carry; anything else is resampled to 44.1 kHz first.
+MP3_SAMPLE_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
+MP3_QUALITY = 0.4  # libsndfile's compression level: 0 = 320 kbit/s ... 1 = the lowest rate
 
-    Every clip then plays at the same loudness, and neither its tags nor its volume can hint at
-    which option is right.
+
+def clean_audio(data: bytes, *, target_dbfs_rms: float = -20.0) -> bytes:
+    """Decode, normalise loudness, re-encode as mono constant-bitrate MP3 with no tags.
+
+    Every clip then plays at the same loudness, every browser can play it (Safari has no Ogg),
+    and neither its tags, its volume nor its size (constant bitrate: size follows duration
+    only) can hint at which option is right.
     """
     import soundfile
 
     from modeling.render import normalise_loudness
 
     samples, sample_rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
-    mono = samples.mean(axis=1)
+    mono, sample_rate = mp3_ready(samples.mean(axis=1), sample_rate)
     try:
         mono = normalise_loudness(mono, target_dbfs_rms=target_dbfs_rms)
     except ValueError as error:
         raise MediaError(f"the clip is silent ({error})") from error
     buffer = io.BytesIO()
-    soundfile.write(buffer, mono, sample_rate, format="OGG", subtype="VORBIS")
+    soundfile.write(
+        buffer,
+        mono,
+        sample_rate,
+        format="MP3",
+        subtype="MPEG_LAYER_III",
+        bitrate_mode="CONSTANT",
+        compression_level=MP3_QUALITY,
+    )
     return buffer.getvalue()
+
+
+def mp3_ready(mono, sample_rate: int):
+    """The samples at a rate MP3 supports (44.1 kHz when the original's is not one)."""
+    if sample_rate in MP3_SAMPLE_RATES:
+        return mono, sample_rate
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    target = 44100
+    common = gcd(sample_rate, target)
+    return resample_poly(mono, target // common, sample_rate // common).astype("float32"), target
 
 
 def cleaned_for_participants(data: bytes, info: MediaInfo) -> tuple[bytes, MediaInfo]:
@@ -140,7 +167,7 @@ def cleaned_for_participants(data: bytes, info: MediaInfo) -> tuple[bytes, Media
     if info.kind == "image":
         cleaned, extension = clean_image(data), ".png"
     else:
-        cleaned, extension = clean_audio(data), ".ogg"
+        cleaned, extension = clean_audio(data), ".mp3"
     return cleaned, MediaInfo(
         kind=info.kind,
         extension=extension,

@@ -138,10 +138,10 @@ def store_pairs(*, study: Study, generated) -> dict[str, list[tuple]]:
                 )
                 clip = stimulus_store(
                     study=study,
-                    key=f"{stem}.ogg",
-                    data=pair.audio_ogg,
+                    key=f"{stem}.flac",
+                    data=pair.audio_flac,
                     class_label=label,
-                    original=probe_audio(pair.audio_ogg, name=f"{stem}.ogg"),
+                    original=probe_audio(pair.audio_flac, name=f"{stem}.flac"),
                     provenance=provenance,
                 )
             except MediaError as error:

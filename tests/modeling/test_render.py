@@ -134,7 +134,7 @@ def test_files_carry_no_tags_that_could_tell_the_condition(tune, tmp_path):
 
 def test_write_audio_rejects_unknown_formats_and_empty_audio(tmp_path):
     with pytest.raises(ValueError, match="unknown audio format"):
-        write_audio(np.zeros(10, dtype=np.float32), tmp_path / "a.flac", format="flac")
+        write_audio(np.zeros(10, dtype=np.float32), tmp_path / "a.aiff", format="aiff")
     with pytest.raises(ValueError, match="mono"):
         write_audio(np.zeros((10, 2), dtype=np.float32), tmp_path / "a.wav", format="wav")
 

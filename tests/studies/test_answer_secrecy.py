@@ -29,16 +29,23 @@ def tagged_png(label: str) -> bytes:
 
 
 def tagged_wav(label: str, loudness: float) -> bytes:
+    """Half a second whose sound differs by class (a tone, noise, a sweep): a variable-bitrate
+    encoding would make the noisy files larger."""
     t = np.arange(8000) / 16000
+    sound = {
+        "red": np.sin(2 * np.pi * 440 * t),
+        "green": np.random.default_rng(0).uniform(-1, 1, t.size),
+        "blue": np.sin(2 * np.pi * (200 + 1600 * t) * t),
+    }[label]
     buffer = io.BytesIO()
     with soundfile.SoundFile(buffer, "w", 16000, 1, format="WAV") as clip:
         clip.title = f"{label} correct answer"
-        clip.write((loudness * np.sin(2 * np.pi * 440 * t)).astype("float32"))
+        clip.write((loudness * sound).astype("float32"))
     return buffer.getvalue()
 
 
 def leaky_set() -> bytes:
-    """Files whose tags and loudness give the class away, as a careless set might."""
+    """Files whose tags, loudness and sound give the class away, as a careless set might."""
     loudness = {"red": 0.05, "green": 0.3, "blue": 0.9}
     replace = {}
     for label in loudness:
@@ -86,18 +93,22 @@ def test_pages_urls_and_files_reveal_nothing():
         visible = re.sub(r'alt="[^"]*"', "", page).lower()
         for word in TELLING:
             assert word not in visible, f"{word!r} appears in a trial page"
-    clip_levels = []
+    clip_levels, clip_sizes = [], set()
     for url, data in received_files.items():
         for planted in (b"correct answer", b"class="):  # the tags the leaky set carried
             assert planted not in data, f"{planted!r} is inside {url}"
         if data.startswith(b"\x89PNG"):
             assert png_text_chunks(data) == []
         else:
+            assert not data.startswith(b"ID3"), "no ID3 tag"
             with soundfile.SoundFile(io.BytesIO(data)) as clip:
                 assert (clip.title, clip.comment, clip.software) == ("", "", "")
+                assert clip.format == "MP3", "every browser (Safari too) plays MP3"
             clip_levels.append(rms_dbfs(data))
+            clip_sizes.add(len(data))
     assert len(clip_levels) == 9
     assert max(clip_levels) - min(clip_levels) < 0.5, "loudness gives the class away"
+    assert len(clip_sizes) == 1, "clips of one length have one size, whatever they sound like"
 
 
 def test_the_correct_option_is_spread_over_all_screen_positions(live_study):
