@@ -13,6 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from studies import colour_vision, flow, headphones, selectors
 from studies.assignment import choose_trials, counterbalanced_order
@@ -292,7 +294,7 @@ def participant_enroll(
 ) -> Participant:
     """Enrol a participant with a balanced, seeded trial list; a known Prolific id resumes."""
     if not is_preview and study.status != Study.Status.LIVE:
-        raise NotAllowed("This study is not open.")
+        raise NotAllowed(_("This study is not open."))
     if prolific_pid:
         existing = Participant.objects.filter(study=study, prolific_pid=prolific_pid).first()
         if existing:
@@ -342,10 +344,7 @@ def assignment_plan(participant: Participant) -> list[dict]:
         trial_ids=regular_ids, active_raters=raters, quota=quota, wanted=wanted, rng=rng
     )
     if chosen is None:
-        raise StudyFull(
-            "All places in this study are taken at the moment. Places free up when someone "
-            f"leaves without finishing: please try again in {study.abandon_after_minutes} minutes."
-        )
+        raise StudyFull(study_full_message(study.abandon_after_minutes))
     for catch_id in catch_ids:  # mixed in at random places, never first
         chosen.insert(rng.randint(1, len(chosen)), catch_id)
     return [
@@ -423,18 +422,28 @@ def study_close_if_complete(*, study: Study) -> bool:
     )
 
 
+def study_full_message(minutes: int) -> str:
+    return ngettext(
+        "All places in this study are taken at the moment. Places free up when someone leaves "
+        "without finishing: please try again in %(minutes)d minute.",
+        "All places in this study are taken at the moment. Places free up when someone leaves "
+        "without finishing: please try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
 def participant_save_demographics(
     *, participant: Participant, gender: str, age_band: str, musical_level: str
 ) -> Participant:
     problems = []
     if gender not in GENDERS:
-        problems.append("Please choose a gender option.")
+        problems.append(_("Please choose a gender option."))
     if age_band not in AGE_BANDS:
-        problems.append("Please choose an age band.")
+        problems.append(_("Please choose an age band."))
     if musical_level not in MUSICAL_LEVELS:
-        problems.append("Please choose your musical level.")
+        problems.append(_("Please choose your musical level."))
     if problems:
-        raise InvalidInput("Some answers are missing.", problems=problems)
+        raise InvalidInput(_("Some answers are missing."), problems=problems)
     Participant.objects.filter(pk=participant.pk, stage=Participant.Stage.DEMOGRAPHICS).update(
         gender=gender,
         age_band=age_band,
@@ -554,10 +563,10 @@ def response_record(
         .first()
     )
     if assignment is None:
-        raise NotAllowed("This trial is not part of your session.")
+        raise NotAllowed(_("This trial is not part of your session."))
     screen = assignment.option_order
     if not isinstance(position, int) or not 0 <= position < len(screen):
-        raise InvalidInput(f"Choose one of the {len(screen)} options.")
+        raise InvalidInput(_("Choose one of the %(n)d options.") % {"n": len(screen)})
     study = participant.study
     open_for_answers = participant.is_preview or study.status == Study.Status.LIVE
     facts = selectors.trial_facts(assignment.trial)
@@ -615,9 +624,9 @@ def refused_answer(participant: Participant, assignment: Assignment) -> Response
         return existing
     participant.refresh_from_db()
     if participant.released_at is not None:
-        raise NotAllowed("This session has expired; its tasks went to other participants.")
+        raise NotAllowed(_("This session has expired; its tasks went to other participants."))
     if not participant.is_preview and participant.study.status != Study.Status.LIVE:
-        raise NotAllowed("This study has closed; no more answers are taken.")
+        raise NotAllowed(_("This study has closed; no more answers are taken."))
     if participant.stage != Participant.Stage.TEST:
-        raise Conflict("Answers are not being taken at this point of the study.")
-    raise Conflict("This is not the current trial; please continue where you are.")
+        raise Conflict(_("Answers are not being taken at this point of the study."))
+    raise Conflict(_("This is not the current trial; please continue where you are."))

@@ -41,3 +41,15 @@ def test_a_german_browser_gets_the_study_in_german(live_study):
 def test_an_english_browser_gets_english(live_study):
     page = Client(HTTP_ACCEPT_LANGUAGE="en-GB").get(f"/s/{live_study.slug}/").content.decode()
     assert "Welcome" in page and '<html lang="en">' in page
+
+
+@pytest.mark.django_db
+def test_a_german_participant_is_told_in_german_why_an_answer_is_refused(live_study):
+    bot = Bot(client=Client(HTTP_ACCEPT_LANGUAGE="de"), study_slug=live_study.slug)
+    bot.reach_first_trial()
+    refused = bot.client.post(
+        f"/p/{bot.token}/answer",
+        {"trial": "00000000-0000-4000-8000-000000000000", "choice": 0},
+    )
+    assert refused.status_code == 403
+    assert refused.json()["error"] == "Diese Aufgabe gehört nicht zu Ihrer Sitzung."
