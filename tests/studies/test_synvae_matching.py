@@ -156,3 +156,18 @@ def test_a_model_stage_whose_worker_died_is_redone_by_the_next_worker(settings, 
     redone = services.generation_job_prepare(job_id=job.pk)
     assert redone.attempts == 2 and redone.prepared is not None
     assert services.generation_job_run(job_id=job.pk).status == GenerationJob.Status.SUCCEEDED
+
+
+def test_an_mnist_study_is_generated_from_the_committed_mnist_checkpoint():
+    study, job = generate(
+        checkpoint="modeling/checkpoints/synvae_mnist10k_beta0.5.pt",
+        dataset="mnist",
+        n_test_trials=3,
+        n_preview_per_class=0,
+        candidates_per_class=2,
+    )
+    assert job.status == GenerationJob.Status.SUCCEEDED, job.problems
+    clip = Stimulus.objects.filter(study=study, kind="audio").first()
+    assert clip.provenance["dataset"] == "mnist"
+    assert clip.provenance["images"]["source"].startswith("MNIST")
+    assert Trial.objects.filter(phase__study=study, phase__kind="test").count() == 3
