@@ -35,6 +35,17 @@ def run_both_stages(job_id: int) -> GenerationJob:
     return services.generation_job_run(job_id=job_id)
 
 
+def queued_small_study(name: str) -> tuple[Study, GenerationJob]:
+    """Three trials from two images per class, queued for generation (no worker runs it)."""
+    study = services.study_create(
+        name=name,
+        kind="synvae_matching",
+        seed=3,
+        design_params={"n_test_trials": 3, "n_preview_per_class": 0, "candidates_per_class": 2},
+    )
+    return study, services.study_generate(study=study)
+
+
 def test_generated_trials_play_one_clip_and_offer_one_image_per_class():
     study, job = generate()
     assert job.status == GenerationJob.Status.SUCCEEDED, job.problems
@@ -99,13 +110,7 @@ def test_the_melodies_are_made_on_the_gpu_queue_and_rendered_on_the_cpu_queue():
     assert queue_of("stimuli_prepare_task") == "gpu" and queue_of("model_train_task") == "gpu"
     assert queue_of("study_build_task") == "cpu"
 
-    study = services.study_create(
-        name="two stages",
-        kind="synvae_matching",
-        seed=3,
-        design_params={"n_test_trials": 3, "n_preview_per_class": 0, "candidates_per_class": 2},
-    )
-    job = services.study_generate(study=study)
+    study, job = queued_small_study("two stages")
     assert services.generation_job_run(job_id=job.pk) is None, "no build before the melodies"
 
     prepared = services.generation_job_prepare(job_id=job.pk)
@@ -135,13 +140,7 @@ def test_a_model_stage_whose_worker_died_is_redone_by_the_next_worker(settings, 
     monkeypatch.setattr(tasks.stimuli_prepare_task, "delay", lambda pk: sent.append(("gpu", pk)))
     monkeypatch.setattr(tasks.study_build_task, "delay", lambda pk: sent.append(("cpu", pk)))
 
-    study = services.study_create(
-        name="worker died",
-        kind="synvae_matching",
-        seed=3,
-        design_params={"n_test_trials": 3, "n_preview_per_class": 0, "candidates_per_class": 2},
-    )
-    job = services.study_generate(study=study)
+    study, job = queued_small_study("worker died")
     # A gpu worker claimed the job and was killed before storing the melodies.
     GenerationJob.objects.filter(pk=job.pk).update(
         status=GenerationJob.Status.RUNNING, attempts=1, started_at=timezone.now()
