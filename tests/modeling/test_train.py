@@ -215,8 +215,7 @@ def test_train_musicvae_writes_a_loadable_checkpoint_and_plain_metrics(tmp_path)
     )
 
 
-@pytest.mark.slow
-def test_train_synvae_compares_visvae_and_synvae_and_keeps_music_frozen(tmp_path):
+def trained_tiny_synvae(tmp_path) -> tuple:
     music_path = tmp_path / "music.pt"
     train_musicvae(out=music_path, preset="tiny", corpus=synthetic_corpus(), device="cpu")
     result = train_synvae(
@@ -226,6 +225,13 @@ def test_train_synvae_compares_visvae_and_synvae_and_keeps_music_frozen(tmp_path
         image_set=synthetic_images(),
         device="cpu",
     )
+    return tmp_path / "syn.pt", tmp_path / "syn.visvae.pt", result
+
+
+@pytest.mark.slow
+def test_train_synvae_compares_visvae_and_synvae_and_keeps_music_frozen(tmp_path):
+    music_path = tmp_path / "music.pt"
+    _, _, result = trained_tiny_synvae(tmp_path)
     for row in ("visvae", "synvae"):
         assert {"mse", "kl", "p_at_10", "accuracy"} <= set(result["metrics"][row])
     assert "mi_nats" in result["metrics"]["synvae"]
@@ -310,19 +316,6 @@ def test_train_classifier_reads_validation_every_epoch_and_keeps_the_best():
     assert result.metrics["val_accuracy"] == pytest.approx(best)
     assert result.metrics["epochs"] == 4 and result.metrics["best_epoch"] in {1.0, 2.0, 3.0, 4.0}
     assert classifier.config.num_classes == 3
-
-
-def trained_tiny_synvae(tmp_path) -> tuple:
-    music_path = tmp_path / "music.pt"
-    train_musicvae(out=music_path, preset="tiny", corpus=synthetic_corpus(), device="cpu")
-    result = train_synvae(
-        musicvae_ckpt=music_path,
-        out=tmp_path / "syn.pt",
-        preset="tiny",
-        image_set=synthetic_images(),
-        device="cpu",
-    )
-    return tmp_path / "syn.pt", tmp_path / "syn.visvae.pt", result
 
 
 @pytest.mark.slow

@@ -69,12 +69,16 @@ class Bot:
         }
         return self.submit("colour_check", answers)
 
-    def reach_first_trial(self, **demographics) -> str:
-        """Consent, answer the questionnaire, skip through to the first trial; return its page."""
+    def consent_and_answer_questionnaire(self, **demographics):
+        """Open the link, consent and answer the questionnaire (defaults for what is not given)."""
         self.open_link()
         self.consent()
         answers = {"gender": "female", "age_band": "18-24", "musical_level": "amateur"}
-        self.submit("demographics", {**answers, **demographics})
+        return self.submit("demographics", {**answers, **demographics})
+
+    def reach_first_trial(self, **demographics) -> str:
+        """Consent, answer the questionnaire, skip through to the first trial; return its page."""
+        self.consent_and_answer_questionnaire(**demographics)
         if self.stage() == Participant.Stage.SCREENING:
             self.pass_headphone_check()
         self.submit("instructions")

@@ -40,10 +40,7 @@ def test_the_digit_differs_from_the_background_in_hue_not_lightness():
 
 def test_reading_every_plate_leads_on_and_the_page_never_shows_the_digits(colour_study):
     bot = Bot(client=Client(), study_slug=colour_study.slug)
-    bot.open_link(), bot.consent()
-    bot.submit(
-        "demographics", {"gender": "female", "age_band": "18-24", "musical_level": "amateur"}
-    )
+    bot.consent_and_answer_questionnaire()
     page = bot.page().content.decode()
     assert "Colour check" in page
     digits = colour_vision.plate_digits(
@@ -60,8 +57,7 @@ def test_reading_every_plate_leads_on_and_the_page_never_shows_the_digits(colour
 
 def test_misreading_a_plate_ends_politely_with_the_colour_message(colour_study):
     bot = Bot(client=Client(), study_slug=colour_study.slug)
-    bot.open_link(), bot.consent()
-    bot.submit("demographics", {"gender": "male", "age_band": "25-34", "musical_level": "amateur"})
+    bot.consent_and_answer_questionnaire(gender="male", age_band="25-34")
     bot.read_colour_plates(correct=False)
     participant = Participant.objects.get(token=bot.token)
     assert participant.stage == Participant.Stage.SCREENED_OUT
@@ -71,8 +67,7 @@ def test_misreading_a_plate_ends_politely_with_the_colour_message(colour_study):
 
 def test_an_empty_answer_asks_again(colour_study):
     bot = Bot(client=Client(), study_slug=colour_study.slug)
-    bot.open_link(), bot.consent()
-    bot.submit("demographics", {"gender": "male", "age_band": "25-34", "musical_level": "amateur"})
+    bot.consent_and_answer_questionnaire(gender="male", age_band="25-34")
     response = bot.submit("colour_check", {"plate-0": "3"})
     assert b"Please type a number for every circle" in response.content
     assert bot.stage() == Participant.Stage.COLOUR_CHECK

@@ -53,10 +53,7 @@ def test_antiphase_intervals_are_inverted_and_the_quiet_one_is_6_db_down():
 
 def test_each_question_has_one_answer_the_browser_cannot_see(headphone_study):
     bot = Bot(client=Client(), study_slug=headphone_study.slug)
-    bot.open_link(), bot.consent()
-    bot.submit(
-        "demographics", {"gender": "female", "age_band": "18-24", "musical_level": "amateur"}
-    )
+    bot.consent_and_answer_questionnaire()
     page = bot.page().content.decode()
     assert "Headphone check" in page
     urls = [u for u in page.split('data-src="')[1:]]
@@ -77,8 +74,7 @@ def test_passing_both_tests_leads_on_to_the_instructions(headphone_study):
 
 def test_failing_ends_politely_and_frees_the_trials_for_someone_else(headphone_study):
     bot = Bot(client=Client(), study_slug=headphone_study.slug)
-    bot.open_link(), bot.consent()
-    bot.submit("demographics", {"gender": "male", "age_band": "18-24", "musical_level": "amateur"})
+    bot.consent_and_answer_questionnaire(gender="male", age_band="18-24")
     bot.pass_headphone_check(correct=False)
     participant = Participant.objects.get(token=bot.token)
     assert participant.stage == Participant.Stage.SCREENED_OUT
@@ -95,8 +91,7 @@ def test_failing_ends_politely_and_frees_the_trials_for_someone_else(headphone_s
 
 def test_an_incomplete_check_asks_for_every_answer(headphone_study):
     bot = Bot(client=Client(), study_slug=headphone_study.slug)
-    bot.open_link(), bot.consent()
-    bot.submit("demographics", {"gender": "male", "age_band": "18-24", "musical_level": "amateur"})
+    bot.consent_and_answer_questionnaire(gender="male", age_band="18-24")
     response = bot.submit("screening", {"huggins-0": 1})
     assert b"Please answer every question" in response.content
     assert bot.stage() == Participant.Stage.SCREENING
