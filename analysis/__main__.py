@@ -1,5 +1,6 @@
 """Command line: the same analysis on answers collected anywhere.
 
+    python -m analysis report answers.csv --format json     (no --out: to standard output)
     python -m analysis report answers.csv --out report.html
     python -m analysis report answers.csv --out report.json        (or --format json)
     python -m analysis report answers.csv --out report.pdf
@@ -41,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     report = commands.add_parser("report", help="statistics report from an answers CSV")
     report.add_argument("answers", type=Path, help="CSV, one row per answer (docs/analysis.md)")
-    report.add_argument("--out", required=True, help="output file or folder; '-' = stdout")
+    report.add_argument(
+        "--out", default="-", help="output file or folder; '-' or none = standard output"
+    )
     report.add_argument("--format", choices=FORMATS, help="default: from the --out suffix")
     report.add_argument("--title", default=None, help="report title (default: the file name)")
     report.add_argument("--alpha", type=float, default=0.05)
@@ -128,35 +131,48 @@ def _rules(args: argparse.Namespace, rules_class):
 
 
 def write_report(report, *, out: str, fmt: str) -> str:
-    """Render `report` in `fmt` to `out` ('-' = stdout for text formats); returns where."""
+    """Render `report` in `fmt` to `out` ('-' = standard output); returns where it went.
+
+    On standard output, CSV is the per-condition table alone and PDF the document's bytes.
+    """
+    if out == "-":
+        sys.stdout.buffer.write(render_bytes(report, fmt))
+        sys.stdout.flush()
+        return "stdout"
     if fmt == "csv":
-        from analysis.data_export import render_csv_zip, write_csv_tables
+        from analysis.data_export import write_csv_tables
 
         if out.lower().endswith(".zip"):
-            Path(out).write_bytes(render_csv_zip(report))
+            Path(out).write_bytes(render_bytes(report, "zip"))
         elif out.lower().endswith(".csv"):
             write_csv_tables(report, Path(out).parent, main_table=Path(out))
         else:
             write_csv_tables(report, out)
         return out
+    Path(out).write_bytes(render_bytes(report, fmt))
+    return out
+
+
+def render_bytes(report, fmt: str) -> bytes:
     if fmt == "pdf":
         from analysis.pdf_report import render_pdf
 
-        Path(out).write_bytes(render_pdf(report))
-        return out
+        return render_pdf(report)
+    if fmt == "zip":
+        from analysis.data_export import render_csv_zip
+
+        return render_csv_zip(report)
+    if fmt == "csv":
+        from analysis.data_export import report_tables
+
+        return report_tables(report)["conditions"].to_csv(index=False).encode("utf-8")
     if fmt == "json":
         from analysis.data_export import render_json
 
-        text = render_json(report)
-    else:
-        from analysis.html_report import render_html
+        return render_json(report).encode("utf-8")
+    from analysis.html_report import render_html
 
-        text = render_html(report)
-    if out == "-":
-        sys.stdout.write(text)
-        return "stdout"
-    Path(out).write_text(text, encoding="utf-8")
-    return out
+    return render_html(report).encode("utf-8")
 
 
 def run_plan(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import statsmodels
 from scipy import sparse, stats
 from scipy.optimize import minimize
 from scipy.special import expit, logit
@@ -33,6 +34,18 @@ from analysis.significance import Interval
 FIXED_EFFECT_PRIOR_SD = 2.0  # statsmodels' default fe_p
 LOG_SD_PRIOR_SD = 1.0  # statsmodels' default vcp_p
 DENSE_CELL_LIMIT = 20_000_000  # small-factor x big-factor cells the Laplace step may hold
+# The vectorised ELBO overrides and calls private parts of statsmodels' model. They were checked
+# (to 1e-12, tests/analysis/test_mixed.py) on these minor versions; on any other one, or when a
+# private name is gone, the stock model is used: the same answer, only slower.
+VECTORISED_FOR_STATSMODELS = ("0.14", "0.15")
+PRIVATE_METHODS = ("_unpack", "_elbo_common", "_lp_stats")
+
+
+def vectorised_elbo_supported(version: str = statsmodels.__version__) -> bool:
+    """Whether the private statsmodels parts the fast ELBO relies on are the checked ones."""
+    minor = ".".join(version.split(".")[:2])
+    has_names = all(hasattr(BinomialBayesMixedGLM, name) for name in PRIVATE_METHODS)
+    return minor in VECTORISED_FOR_STATSMODELS and has_names and hasattr(bayes_mixed_glm, "glw")
 
 
 class MixedModelUnavailable(Exception):
@@ -158,7 +171,7 @@ def fit_accuracy_model(
     factors = [(participant_index, n_participants)]
     if n_items >= 2:
         factors.append((item_index, n_items))
-    model = _build_model(y, factors)
+    model = _build_model(y, factors, vectorised=vectorised_elbo_supported())
     start_mean, start_sd = _warm_start(y, factors)
     result, converged = fit_vb_from(model, mean=start_mean, sd=start_sd)
     intercept = float(result.fe_mean[0])
@@ -222,8 +235,8 @@ def _check_identifiable(y: np.ndarray, *, n_participants: int) -> None:
 
 
 def _build_model(
-    y: np.ndarray, factors: list[tuple[np.ndarray, int]]
-) -> _VectorisedBinomialBayesMixedGLM:
+    y: np.ndarray, factors: list[tuple[np.ndarray, int]], *, vectorised: bool = True
+) -> BinomialBayesMixedGLM:
     rows = np.arange(len(y))
     blocks = [
         sparse.csr_matrix((np.ones(len(y)), (rows, index)), shape=(len(y), n_levels))
@@ -231,7 +244,8 @@ def _build_model(
     ]
     ident = np.concatenate([np.full(n, k, dtype=int) for k, (_, n) in enumerate(factors)])
     names = ["participant", "item"][: len(factors)]
-    return _VectorisedBinomialBayesMixedGLM(
+    model_class = _VectorisedBinomialBayesMixedGLM if vectorised else BinomialBayesMixedGLM
+    return model_class(
         y,
         np.ones((len(y), 1)),
         sparse.hstack(blocks).tocsr(),

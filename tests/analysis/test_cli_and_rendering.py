@@ -147,3 +147,9 @@ def test_the_platforms_own_export_is_accepted_without_flags(tmp_path):
     assert main(["report", str(path), "--out", str(out), "--bootstrap", "20"]) == 0
     condition = json.loads(out.read_text())["conditions"]["default"]
     assert condition["n_answers"] == 16 and condition["n_correct"] == 12
+
+
+def test_json_report_goes_to_standard_output_without_out(answers_csv, capsysbinary):
+    assert main(["report", str(answers_csv), "--format", "json", "--bootstrap", "100"]) == 0
+    data = json.loads(capsysbinary.readouterr().out)
+    assert data["n_answers"] > 0

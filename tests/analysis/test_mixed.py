@@ -5,6 +5,7 @@ import pytest
 from scipy.special import expit, logit
 from statsmodels.genmod.bayes_mixed_glm import BinomialBayesMixedGLM
 
+from analysis import mixed
 from analysis.mixed import MixedModelUnavailable, _build_model, fit_accuracy_model
 
 
@@ -103,3 +104,23 @@ def test_our_fit_reaches_the_same_optimum_as_statsmodels_fit_vb():
     np.testing.assert_allclose(ours.fe_mean, stock.fe_mean, atol=2e-3)
     np.testing.assert_allclose(ours.vcp_mean, stock.vcp_mean, atol=2e-2)
     np.testing.assert_allclose(ours.vc_mean, stock.vc_mean, atol=5e-3)
+
+
+def test_an_unchecked_statsmodels_version_falls_back_to_the_stock_model(monkeypatch):
+    assert mixed.vectorised_elbo_supported("0.15.0")
+    assert not mixed.vectorised_elbo_supported("0.16.0")
+    monkeypatch.setattr(mixed, "vectorised_elbo_supported", lambda: False)
+    built = []
+    original = mixed._build_model
+    monkeypatch.setattr(
+        mixed, "_build_model", lambda *a, **k: built.append(k) or original(*a, **k)
+    )
+    rng = np.random.default_rng(3)
+    person = np.repeat(np.arange(8), 20)
+    item = np.tile(np.arange(20), 8)
+    correct = (rng.random(160) < 0.7).astype(float)
+    fitted = mixed.fit_accuracy_model(
+        correct=correct, participant=person, item=item, chance=1 / 3
+    )
+    assert built == [{"vectorised": False}]
+    assert 0.5 < fitted.accuracy_typical < 0.85
