@@ -1,66 +1,90 @@
-"""Opaque, per-participant, expiring media URLs: the address tells nothing about the file.
+"""Opaque, per-participant, expiring media URLs that say nothing about the file they open.
 
-A URL carries a timestamp, the stimulus id masked with a keyed hash of (participant, timestamp),
-and a signature. Without the server's secret the id cannot be read, and a URL works only for the
-participant it was made for, and only for SYNLAB_MEDIA_URL_MAX_AGE_S seconds.
+A link's last path part is one fixed-length base64url string:
+
+    stamp (4 bytes) | nonce (8 bytes) | encrypted stimulus id (8 bytes) | tag (16 bytes)
+
+- The nonce is derived with a server key from (participant, stamp, use), where `use` names the
+  place the link appears (e.g. "t3-o1": trial 3, option 1). Without the key it is random; links
+  for different places differ even when they open the same file, and the same place gets the
+  same link again (a prefetched clip keeps its address when its trial is shown).
+- The id is XORed with a pad drawn from HMAC(key, participant, stamp, nonce): a fresh pad for
+  every nonce, so comparing, subtracting or XORing links (or learning the id behind a few of
+  them, e.g. the preview pairs) tells nothing about any other link.
+- The tag (HMAC over the participant and the first three parts) makes a link work only for the
+  participant it was made for, unaltered, and for SYNLAB_MEDIA_URL_MAX_AGE_S seconds.
 """
 
+import base64
+import hmac
 import time
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import salted_hmac
 
 from studies.models import Participant
 
-MASK_BITS = 63
-# Stamps are rounded to this window so the next trial's prefetched media keep their address.
+# Stamps are rounded to this window so a link made for the next trial's prefetch is the link
+# that trial shows.
 STAMP_WINDOW_S = 600
+STAMP_BYTES, NONCE_BYTES, ID_BYTES, TAG_BYTES = 4, 8, 8, 16
+LINK_BYTES = STAMP_BYTES + NONCE_BYTES + ID_BYTES + TAG_BYTES
+LINK_CHARS = 4 * LINK_BYTES // 3  # 36 bytes -> 48 base64url characters, no padding
 
 
-def media_url(participant: Participant, stimulus, *, now: float | None = None) -> str:
-    """`stimulus`: a Stimulus, or anything with its `id` (selectors.StimulusFacts)."""
+def media_url(
+    participant: Participant, stimulus, *, use: str | None = None, now: float | None = None
+) -> str:
+    """The link for `stimulus` (a Stimulus, or anything with its `id`) at the place `use`.
+
+    Without `use`, the stimulus itself names the place: one stable link per file.
+    """
     current = int(now if now is not None else time.time())
-    stamp = current - current % STAMP_WINDOW_S
-    masked = stimulus.id ^ id_mask(participant.token, stamp)
-    body = f"{base36(stamp)}.{base36(masked)}"
-    return reverse(
-        "participant-media",
-        args=[participant.token, f"{body}.{signature(participant.token, body)}"],
-    )
+    stamp = (current - current % STAMP_WINDOW_S).to_bytes(STAMP_BYTES, "big")
+    place = use if use is not None else f"stimulus-{stimulus.id}"
+    nonce = keyed_digest("nonce", participant.token, stamp, place.encode())[:NONCE_BYTES]
+    cipher = xor(stimulus.id.to_bytes(ID_BYTES, "big"), pad(participant.token, stamp, nonce))
+    body = stamp + nonce + cipher
+    link = body + tag(participant.token, body)
+    encoded = base64.urlsafe_b64encode(link).decode().rstrip("=")
+    return reverse("participant-media", args=[participant.token, encoded])
 
 
 def stimulus_id_from_signed(
     participant: Participant, signed: str, *, now: float | None = None
 ) -> int | None:
+    """The stimulus id behind a link, or None when it is not a valid, unexpired link."""
+    if len(signed) != LINK_CHARS:
+        return None
     try:
-        stamp_text, masked_text, given = signed.split(".")
-        stamp, masked = int(stamp_text, 36), int(masked_text, 36)
+        link = base64.urlsafe_b64decode(signed + "=" * (-len(signed) % 4))
     except ValueError:
         return None
-    body = f"{stamp_text}.{masked_text}"
-    if not constant_time_compare(given, signature(participant.token, body)):
+    body, given = link[:-TAG_BYTES], link[-TAG_BYTES:]
+    if len(link) != LINK_BYTES or not hmac.compare_digest(given, tag(participant.token, body)):
         return None
-    age = (now if now is not None else time.time()) - stamp
+    stamp = body[:STAMP_BYTES]
+    nonce = body[STAMP_BYTES : STAMP_BYTES + NONCE_BYTES]
+    age = (now if now is not None else time.time()) - int.from_bytes(stamp, "big")
     if age > settings.SYNLAB_MEDIA_URL_MAX_AGE_S + STAMP_WINDOW_S or age < -60:
         return None
-    return masked ^ id_mask(participant.token, stamp)
+    plain = xor(body[STAMP_BYTES + NONCE_BYTES :], pad(participant.token, stamp, nonce))
+    return int.from_bytes(plain, "big")
 
 
-def id_mask(token: str, stamp: int) -> int:
-    digest = salted_hmac("synlab.media.mask", f"{token}:{stamp}", algorithm="sha256").digest()
-    return int.from_bytes(digest[:8], "big") & ((1 << MASK_BITS) - 1)
+def pad(token: str, stamp: bytes, nonce: bytes) -> bytes:
+    return keyed_digest("pad", token, stamp, nonce)[:ID_BYTES]
 
 
-def signature(token: str, body: str) -> str:
-    return salted_hmac("synlab.media.sign", f"{token}:{body}", algorithm="sha256").hexdigest()[:32]
+def tag(token: str, body: bytes) -> bytes:
+    return keyed_digest("tag", token, body)[:TAG_BYTES]
 
 
-def base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    text = ""
-    while True:
-        number, remainder = divmod(number, 36)
-        text = digits[remainder] + text
-        if number == 0:
-            return text
+def keyed_digest(purpose: str, token: str, *parts: bytes) -> bytes:
+    message = token.encode() + b"".join(len(p).to_bytes(2, "big") + p for p in parts)
+    return salted_hmac(f"synlab.media.{purpose}", message, algorithm="sha256").digest()
+
+
+def xor(left: bytes, right: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(left, right, strict=True))
