@@ -164,8 +164,10 @@ def render_bytes(report, fmt: str) -> bytes:
         return render_csv_zip(report)
     if fmt == "csv":
         from analysis.data_export import report_tables
+        from analysis.spreadsheet import safe_table
 
-        return report_tables(report)["conditions"].to_csv(index=False).encode("utf-8")
+        conditions = safe_table(report_tables(report)["conditions"])
+        return conditions.to_csv(index=False).encode("utf-8")
     if fmt == "json":
         from analysis.data_export import render_json
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.report import Report
+from analysis.spreadsheet import safe_table
 
 
 def render_json(report: Report, *, indent: int | None = 2, include_tables: bool = True) -> str:
@@ -76,7 +77,7 @@ def write_csv_tables(
             path = main_table
         else:
             path = main_table.with_name(f"{main_table.stem}.{name}.csv")
-        table.to_csv(path, index=False)
+        safe_table(table).to_csv(path, index=False)
         written.append(path)
     return written
 
@@ -86,5 +87,5 @@ def render_csv_zip(report: Report) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, table in report_tables(report).items():
-            archive.writestr(f"{name}.csv", table.to_csv(index=False))
+            archive.writestr(f"{name}.csv", safe_table(table).to_csv(index=False))
     return buffer.getvalue()
