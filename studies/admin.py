@@ -2,13 +2,13 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from studies import exports, selectors, services, training
-from studies.designs import DesignError, design_for, kind_choices
+from studies.designs import kind_choices
 from studies.errors import ServiceError
 from studies.models import (
     GenerationJob,
@@ -25,6 +25,8 @@ from studies.reports import FORMATS as REPORT_FORMATS
 
 
 class StudyAddForm(forms.ModelForm):
+    """The design parameters are checked by Study.clean() (the form runs it)."""
+
     kind = forms.ChoiceField(choices=kind_choices)
 
     class Meta:
@@ -32,32 +34,17 @@ class StudyAddForm(forms.ModelForm):
         fields = [
             "name",
             "kind",
-            "design_params",
-            "seed",
-            "raters_per_trial",
-            "trials_per_participant",
-            "require_full_listen",
+            *Study.DESIGN_FIELDS,
             "source_upload",
-            "consent_text",
-            "instructions",
-            "completion_url",
-            "headphone_check",
-            "headphone_pass_mark",
-            "colour_vision_check",
-            "screened_out_url",
+            *Study.SETTINGS_FIELDS,
+            *Study.TEXT_FIELDS,
         ]
 
     def clean(self):
         cleaned = super().clean()
         kind = cleaned.get("kind")
-        if not kind:
-            return cleaned
-        try:
-            design_for(kind).Params.from_dict(cleaned.get("design_params") or {})
-        except DesignError as error:
-            self.add_error("design_params", error.problems)
         upload = cleaned.get("source_upload")
-        if upload:
+        if kind and upload:
             try:
                 services.check_upload_structure(kind=kind, upload=upload)
             except ServiceError as error:
@@ -101,53 +88,19 @@ class StudyAdmin(admin.ModelAdmin):
             "Design",
             {
                 "fields": [
-                    "design_params",
-                    "seed",
-                    "raters_per_trial",
-                    "trials_per_participant",
-                    "abandon_after_minutes",
-                    "require_full_listen",
-                    "headphone_check",
-                    "headphone_pass_mark",
-                    "colour_vision_check",
-                    "exclusion_rules",
+                    *Study.DESIGN_FIELDS,
                     "source_upload",
                     "build_problems_list",
+                    *Study.SETTINGS_FIELDS,
                 ]
             },
         ),
-        (
-            "Participant texts",
-            {
-                "fields": [
-                    "consent_text",
-                    "instructions",
-                    "completion_code",
-                    "completion_url",
-                    "screened_out_url",
-                ]
-            },
-        ),
+        ("Participant texts", {"fields": [*Study.TEXT_FIELDS, "completion_code"]}),
         ("Progress", {"fields": ["progress_table"]}),
     ]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                n_started=Count(
-                    "participants", filter=Q(participants__is_preview=False), distinct=True
-                ),
-                n_completed=Count(
-                    "participants",
-                    filter=Q(
-                        participants__is_preview=False, participants__stage=Participant.Stage.DONE
-                    ),
-                    distinct=True,
-                ),
-            )
-        )
+        return selectors.studies_with_participant_counts(super().get_queryset(request))
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
@@ -163,29 +116,21 @@ class StudyAdmin(admin.ModelAdmin):
         return [] if obj is None else self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
+        """Through the services: the form only checked the input."""
         data = form.cleaned_data
+        if change:
+            changes = {name: data[name] for name in form.changed_data}
+            services.study_update(study=obj, changes=changes)
+            return
+        settings = (*Study.SETTINGS_FIELDS, *Study.TEXT_FIELDS)
         created = services.study_create(
             name=data["name"],
             kind=data["kind"],
             design_params=data.get("design_params") or {},
             seed=data.get("seed") or 0,
-            raters_per_trial=data.get("raters_per_trial") or 20,
-            trials_per_participant=data.get("trials_per_participant"),
-            require_full_listen=data.get("require_full_listen", True),
-            upload=data.get("source_upload"),
+            upload=data.get("source_upload") or None,
             created_by=request.user,
-        )
-        Study.objects.filter(pk=created.pk).update(
-            consent_text=data.get("consent_text", ""),
-            instructions=data.get("instructions", ""),
-            completion_url=data.get("completion_url", ""),
-            headphone_check=data.get("headphone_check", False),
-            headphone_pass_mark=data.get("headphone_pass_mark") or 5,
-            colour_vision_check=data.get("colour_vision_check", False),
-            screened_out_url=data.get("screened_out_url", ""),
+            **{name: data[name] for name in settings if data.get(name) is not None},
         )
         obj.pk = created.pk
         obj.refresh_from_db()
@@ -201,13 +146,14 @@ class StudyAdmin(admin.ModelAdmin):
         return extra + super().get_urls()
 
     def preview_as_participant(self, request, pk):
-        study = get_object_or_404(Study, pk=pk)
-        if study.status not in (Study.Status.READY, Study.Status.LIVE):
-            messages.error(request, "Generate the study before previewing it.")
+        study = selectors.study_by_pk(pk)
+        if study is None:
+            raise Http404("No such study.")
+        try:
+            participant = services.participant_enroll_preview(study=study)
+        except ServiceError as error:
+            messages.error(request, error.message)
             return redirect("admin:studies_study_change", pk)
-        participant = services.participant_enroll(
-            study=study, is_preview=True, label="researcher preview"
-        )
         return redirect("participant-page", token=participant.token)
 
     @admin.display(description="Started")
@@ -411,9 +357,6 @@ class ModelRunForm(forms.ModelForm):
         return cleaned
 
 
-COMPARED_METRICS = ("mse", "kl", "p_at_10", "accuracy", "mi_nats")
-
-
 @admin.register(ModelRun)
 class ModelRunAdmin(admin.ModelAdmin):
     form = ModelRunForm
@@ -485,17 +428,11 @@ class ModelRunAdmin(admin.ModelAdmin):
     def compare(self, request, queryset):
         from django.template.response import TemplateResponse
 
-        runs = list(queryset.order_by("created_at"))
-        rows = []
-        for part in ("visvae", "synvae"):
-            for metric in COMPARED_METRICS:
-                values = [(run.metrics.get(part) or {}).get(metric) for run in runs]
-                if any(value is not None for value in values):
-                    rows.append({"label": f"{part} {metric}", "values": values})
+        comparison = selectors.model_run_comparison(queryset)
         context = {
             **self.admin_site.each_context(request),
-            "runs": runs,
-            "rows": rows,
+            "runs": comparison.runs,
+            "rows": comparison.rows,
             "title": "Compare model runs",
         }
         return TemplateResponse(request, "admin/compare_runs.html", context)

@@ -1,21 +1,22 @@
 """Researcher downloads outside the admin's changelist actions."""
 
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
 
+from studies import selectors
 from studies.exports import download_response
-from studies.models import Stimulus, Study
+from studies.models import Stimulus
+from studies.views import found
 
 
 def responses_export(request, pk: int, extension: str):
     if extension not in ("csv", "json"):
         raise Http404("Unknown export format.")
-    return download_response(get_object_or_404(Study, pk=pk), extension)
+    return download_response(found(selectors.study_by_pk(pk), "No such study."), extension)
 
 
 def stimulus_file(request, pk: int):
     """Researchers listen to and look at stored stimuli (participants use signed links)."""
-    stimulus = get_object_or_404(Stimulus, pk=pk)
+    stimulus = found(selectors.stimulus_by_pk(pk), "No such stimulus.")
     return FileResponse(stimulus.file.open("rb"), content_type=stimulus.content_type)
 
 
@@ -25,7 +26,7 @@ def study_report(request, pk: int, fmt: str):
     from studies.errors import ServiceError
     from studies.reports import study_report as render_report
 
-    study = get_object_or_404(Study, pk=pk)
+    study = found(selectors.study_by_pk(pk), "No such study.")
     try:
         report = render_report(study=study, fmt=fmt)
     except ServiceError as error:
@@ -62,7 +63,7 @@ def stimulus_piano_roll(request, pk: int):
 
     from modeling.render import piano_roll_png
 
-    stimulus = get_object_or_404(Stimulus, pk=pk, kind=Stimulus.Kind.MIDI)
+    stimulus = found(selectors.stimulus_by_pk(pk, kind=Stimulus.Kind.MIDI), "No such melody.")
     with stimulus.file.open("rb") as handle, tempfile.TemporaryDirectory() as folder:
         image = Path(folder) / "roll.png"
         piano_roll_png(pretty_midi.PrettyMIDI(handle), image, width=480, height=180)

@@ -1,4 +1,8 @@
-"""Researcher REST API (staff only). Each action validates, calls one service, returns."""
+"""Researcher REST API (staff only). Each action validates, calls one service, returns.
+
+Domain errors (studies.errors) raised by the services become HTTP answers in one place,
+api_exception_handler (settings REST_FRAMEWORK["EXCEPTION_HANDLER"]).
+"""
 
 import json
 
@@ -8,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response as ApiResponse
+from rest_framework.views import exception_handler
 
 from studies import exports, selectors, services
 from studies.designs import DESIGN_MODULES
@@ -22,6 +27,14 @@ class ServiceProblem(APIException):
         super().__init__({"detail": error.message, "problems": error.problems})
 
 
+def api_exception_handler(exc, context):
+    """InvalidInput -> 400, NotAllowed -> 403, NotFound -> 404, Conflict -> 409, each with
+    `detail` and every problem in `problems`; anything else as DRF answers it."""
+    if isinstance(exc, ServiceError):
+        exc = ServiceProblem(exc)
+    return exception_handler(exc, context)
+
+
 class StudySerializer(serializers.ModelSerializer):
     participant_link = serializers.SerializerMethodField()
 
@@ -33,14 +46,10 @@ class StudySerializer(serializers.ModelSerializer):
             "name",
             "kind",
             "status",
-            "design_params",
-            "seed",
-            "raters_per_trial",
-            "trials_per_participant",
-            "abandon_after_minutes",
-            "require_full_listen",
+            *Study.DESIGN_FIELDS,
+            *Study.SETTINGS_FIELDS,
+            *Study.TEXT_FIELDS,
             "completion_code",
-            "completion_url",
             "build_problems",
             "created_at",
             "published_at",
@@ -55,26 +64,38 @@ class StudySerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
-class StudyCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+class JSONObjectField(serializers.JSONField):
+    """A JSON object; multipart uploads send it as a JSON string."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                data = json.loads(data or "{}")
+            except ValueError as error:
+                raise serializers.ValidationError("Must be a JSON object.") from error
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Must be a JSON object.")
+        return super().to_internal_value(data)
+
+
+class StudyCreateSerializer(serializers.ModelSerializer):
+    """What services.study_create takes; the rest keeps the model's defaults."""
+
     kind = serializers.ChoiceField(choices=list(DESIGN_MODULES))
-    design_params = serializers.JSONField(required=False, default=dict)
-    seed = serializers.IntegerField(required=False, default=0, min_value=0)
-    raters_per_trial = serializers.IntegerField(required=False, default=20, min_value=1)
-    trials_per_participant = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    require_full_listen = serializers.BooleanField(required=False, default=True)
+    design_params = JSONObjectField(required=False, default=dict)
+    exclusion_rules = JSONObjectField(required=False)
     upload = serializers.FileField(required=False)
 
-    def validate_design_params(self, value):
-        """Multipart uploads send the parameters as a JSON string."""
-        if isinstance(value, str):
-            try:
-                value = json.loads(value or "{}")
-            except ValueError as error:
-                raise serializers.ValidationError("design_params must be a JSON object.") from error
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("design_params must be a JSON object.")
-        return value
+    class Meta:
+        model = Study
+        fields = [
+            "name",
+            "kind",
+            *Study.DESIGN_FIELDS,
+            *Study.SETTINGS_FIELDS,
+            *Study.TEXT_FIELDS,
+            "upload",
+        ]
 
 
 class StimulusSerializer(serializers.ModelSerializer):
@@ -96,7 +117,7 @@ class StimulusSerializer(serializers.ModelSerializer):
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
-    answers = serializers.IntegerField(source="responses.count", read_only=True)
+    answers = serializers.IntegerField(source="n_answers", read_only=True)
 
     class Meta:
         model = Participant
@@ -140,13 +161,6 @@ class ProgressSerializer(serializers.Serializer):
     answers_per_trial = serializers.DictField(child=serializers.IntegerField())
 
 
-def run_service(call, *args, **kwargs):
-    try:
-        return call(*args, **kwargs)
-    except ServiceError as error:
-        raise ServiceProblem(error) from error
-
-
 class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Study.objects.all()
     serializer_class = StudySerializer
@@ -157,27 +171,25 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def create(self, request):
         payload = StudyCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        study = run_service(
-            services.study_create, created_by=request.user, **payload.validated_data
-        )
+        study = services.study_create(created_by=request.user, **payload.validated_data)
         return ApiResponse(self.get_serializer(study).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
     def generate(self, request, pk=None):
-        job = run_service(services.study_generate, study=self.get_object())
+        job = services.study_generate(study=self.get_object())
         return ApiResponse(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={200: StudySerializer})
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
-        study = run_service(services.study_publish, study=self.get_object())
+        study = services.study_publish(study=self.get_object())
         return ApiResponse(self.get_serializer(study).data)
 
     @extend_schema(request=None, responses={200: StudySerializer})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        study = run_service(services.study_close, study=self.get_object())
+        study = services.study_close(study=self.get_object())
         return ApiResponse(self.get_serializer(study).data)
 
     @extend_schema(responses={200: ProgressSerializer})
@@ -189,19 +201,19 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(responses={200: JobSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def jobs(self, request, pk=None):
-        return ApiResponse(JobSerializer(self.get_object().jobs.all(), many=True).data)
+        return ApiResponse(JobSerializer(selectors.study_jobs(self.get_object()), many=True).data)
 
     @extend_schema(responses={200: StimulusSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def stimuli(self, request, pk=None):
-        return ApiResponse(StimulusSerializer(self.get_object().stimuli.all(), many=True).data)
+        stimuli = selectors.study_stimuli(self.get_object())
+        return ApiResponse(StimulusSerializer(stimuli, many=True).data)
 
     @extend_schema(responses={200: ParticipantSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def participants(self, request, pk=None):
-        return ApiResponse(
-            ParticipantSerializer(self.get_object().participants.all(), many=True).data
-        )
+        participants = selectors.study_participants(self.get_object())
+        return ApiResponse(ParticipantSerializer(participants, many=True).data)
 
     @extend_schema(responses={200: {"type": "object"}})
     @action(detail=True, methods=["get"])
@@ -211,9 +223,7 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
         from studies.reports import study_report
 
-        report = run_service(
-            study_report, study=self.get_object(), fmt=request.query_params.get("as", "json")
-        )
+        report = study_report(study=self.get_object(), fmt=request.query_params.get("as", "json"))
         response = HttpResponse(report.body, content_type=report.content_type)
         response["Content-Disposition"] = f'inline; filename="{report.filename}"'
         return response

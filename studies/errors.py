@@ -1,4 +1,8 @@
-"""Domain errors raised by services; views and APIs turn them into 4xx answers."""
+"""Domain errors raised by services and selectors; views and APIs turn them into 4xx answers.
+
+Participant views map them to pages (views.error_page), the researcher API through one DRF
+exception handler (apis.api_exception_handler, settings REST_FRAMEWORK["EXCEPTION_HANDLER"]).
+"""
 
 
 class ServiceError(Exception):
@@ -16,6 +20,10 @@ class InvalidInput(ServiceError):
 
 class NotAllowed(ServiceError):
     status_code = 403
+
+
+class NotFound(ServiceError):
+    status_code = 404
 
 
 class Conflict(ServiceError):

@@ -1,20 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from studies.services import AGE_BANDS
-
-GENDER_CHOICES = [
-    ("female", _("Female")),
-    ("male", _("Male")),
-    ("non_binary", _("Non-binary")),
-    ("other", _("Other")),
-    ("prefer_not_to_say", _("Prefer not to say")),
-]
-MUSICAL_LEVEL_CHOICES = [
-    ("amateur", _("Amateur (little or no training)")),
-    ("intermediate", _("Intermediate (some years of practice)")),
-    ("professional", _("Professional (music is my work or study)")),
-]
+from studies.models import Participant
 
 
 class ConsentForm(forms.Form):
@@ -25,14 +12,18 @@ class ConsentForm(forms.Form):
 
 
 class DemographicsForm(forms.Form):
-    gender = forms.ChoiceField(label=_("Gender"), choices=GENDER_CHOICES, widget=forms.RadioSelect)
+    """The options are the model's choices (Participant.Gender, .AgeBand, .MusicalLevel)."""
+
+    gender = forms.ChoiceField(
+        label=_("Gender"), choices=Participant.Gender.choices, widget=forms.RadioSelect
+    )
     age_band = forms.ChoiceField(
-        label=_("Age"),
-        choices=[(band, band.replace("_", " ")) for band in AGE_BANDS],
-        widget=forms.RadioSelect,
+        label=_("Age"), choices=Participant.AgeBand.choices, widget=forms.RadioSelect
     )
     musical_level = forms.ChoiceField(
-        label=_("Musical experience"), choices=MUSICAL_LEVEL_CHOICES, widget=forms.RadioSelect
+        label=_("Musical experience"),
+        choices=Participant.MusicalLevel.choices,
+        widget=forms.RadioSelect,
     )
 
 

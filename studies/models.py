@@ -4,8 +4,11 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 def new_token() -> str:
@@ -45,13 +48,20 @@ class Study(models.Model):
     design_params = models.JSONField(default=dict, blank=True)
     seed = models.PositiveIntegerField(default=0)
     raters_per_trial = models.PositiveIntegerField(
-        default=20, help_text="Every test trial is answered by exactly this many participants."
+        default=20,
+        validators=[MinValueValidator(1)],
+        help_text="Every test trial is answered by exactly this many participants.",
     )
     trials_per_participant = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Empty: every participant does every test trial."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Empty: every participant does every test trial.",
     )
     abandon_after_minutes = models.PositiveIntegerField(
-        default=60, help_text="An unfinished session idle this long frees its trials for others."
+        default=60,
+        validators=[MinValueValidator(1)],
+        help_text="An unfinished session idle this long frees its trials for others.",
     )
     require_full_listen = models.BooleanField(
         default=True, help_text="Participants must hear the whole clip before they can answer."
@@ -72,7 +82,9 @@ class Study(models.Model):
         default=False, help_text="Screen with a Huggins-pitch and an anti-phase test first."
     )
     headphone_pass_mark = models.PositiveSmallIntegerField(
-        default=5, help_text="Correct answers needed in each headphone test (of 6)."
+        default=5,
+        validators=[MaxValueValidator(6)],
+        help_text="Correct answers needed in each headphone test (of 6).",
     )
     colour_vision_check = models.BooleanField(
         default=False, help_text="Ask participants to read three colour plates first."
@@ -89,12 +101,42 @@ class Study(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    # The researcher's choices, listed once for the admin forms, the API and the services.
+    # Fixed at creation: the build uses them.
+    DESIGN_FIELDS = ("design_params", "seed")
+    # Changeable at any time (services.study_update).
+    SETTINGS_FIELDS = (
+        "raters_per_trial",
+        "trials_per_participant",
+        "abandon_after_minutes",
+        "require_full_listen",
+        "headphone_check",
+        "headphone_pass_mark",
+        "colour_vision_check",
+        "exclusion_rules",
+    )
+    TEXT_FIELDS = ("consent_text", "instructions", "completion_url", "screened_out_url")
+
     class Meta:
         verbose_name_plural = "studies"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The design parameters must suit the kind; stored with the design's defaults filled in."""
+        from studies.designs import DesignError, design_for
+
+        try:
+            design = design_for(self.kind)
+        except DesignError as error:
+            raise ValidationError({"kind": error.problems}) from error
+        try:
+            params = design.Params.from_dict(self.design_params or {})
+        except DesignError as error:
+            raise ValidationError({"design_params": error.problems}) from error
+        self.design_params = params.to_dict()
 
 
 class Phase(models.Model):
@@ -203,6 +245,28 @@ class Participant(models.Model):
         TEST = "test", "Test"
         DONE = "done", "Done"
 
+    # Demographics: the one list of options for the questionnaire, the services and exports.
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        NON_BINARY = "non_binary", _("Non-binary")
+        OTHER = "other", _("Other")
+        PREFER_NOT_TO_SAY = "prefer_not_to_say", _("Prefer not to say")
+
+    class AgeBand(models.TextChoices):
+        FROM_18 = "18-24", "18-24"
+        FROM_25 = "25-34", "25-34"
+        FROM_35 = "35-44", "35-44"
+        FROM_45 = "45-54", "45-54"
+        FROM_55 = "55-64", "55-64"
+        FROM_65 = "65+", "65+"
+        PREFER_NOT_TO_SAY = "prefer_not_to_say", _("Prefer not to say")
+
+    class MusicalLevel(models.TextChoices):
+        AMATEUR = "amateur", _("Amateur (little or no training)")
+        INTERMEDIATE = "intermediate", _("Intermediate (some years of practice)")
+        PROFESSIONAL = "professional", _("Professional (music is my work or study)")
+
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="participants")
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     label = models.CharField(max_length=100, blank=True, help_text="Lab label for generic links")
@@ -210,9 +274,9 @@ class Participant(models.Model):
     prolific_study_id = models.CharField(max_length=64, blank=True)
     prolific_session_id = models.CharField(max_length=64, blank=True)
     is_preview = models.BooleanField(default=False, help_text="A researcher previewing; no data")
-    gender = models.CharField(max_length=32, blank=True)
-    age_band = models.CharField(max_length=16, blank=True)
-    musical_level = models.CharField(max_length=16, blank=True)
+    gender = models.CharField(max_length=32, blank=True, choices=Gender.choices)
+    age_band = models.CharField(max_length=32, blank=True, choices=AgeBand.choices)
+    musical_level = models.CharField(max_length=16, blank=True, choices=MusicalLevel.choices)
     screening_scores = models.JSONField(default=dict, blank=True)
     flags = models.JSONField(default=list, blank=True, help_text="Quality notes, with reasons")
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.DEMOGRAPHICS)

@@ -1,14 +1,19 @@
-"""Reads. Views, APIs and exports get their data from functions here."""
+"""Reads. Views, APIs and exports get their data from functions here.
+
+A selector returns what it found, None when there is nothing (the caller decides whether that
+is a 404), or raises a domain error (studies.errors); it never answers HTTP itself.
+"""
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Q
-from django.http import Http404
+from django.db.models import Count, Q, QuerySet
 
 from studies.models import (
     Assignment,
+    GenerationJob,
+    ModelRun,
     Participant,
     Phase,
     Response,
@@ -17,57 +22,157 @@ from studies.models import (
     Trial,
     TrialOption,
 )
+from studies.signing import media_url
 
 
-def participant_by_token(token: str) -> Participant:
-    participant = Participant.objects.select_related("study").filter(token=token).first()
-    if participant is None:
-        raise Http404("We could not find your session.")
-    return participant
+def participant_by_token(token: str) -> Participant | None:
+    return Participant.objects.select_related("study").filter(token=token).first()
 
 
-def study_by_slug(slug: str) -> Study:
-    study = Study.objects.filter(slug=slug).first()
-    if study is None:
-        raise Http404("We could not find this study.")
-    return study
+def participant_resuming(
+    study: Study, *, prolific_pid: str, session_token: str | None
+) -> Participant | None:
+    """The session a returning participant continues: by Prolific id, else by browser session."""
+    if prolific_pid:
+        return Participant.objects.filter(study=study, prolific_pid=prolific_pid).first()
+    if session_token:
+        return Participant.objects.filter(study=study, token=session_token).first()
+    return None
+
+
+def study_by_slug(slug: str) -> Study | None:
+    return Study.objects.filter(slug=slug).first()
+
+
+def study_by_pk(pk: int) -> Study | None:
+    return Study.objects.filter(pk=pk).first()
+
+
+def stimulus_by_pk(pk: int, *, kind: str | None = None) -> Stimulus | None:
+    stimuli = Stimulus.objects.filter(pk=pk)
+    return (stimuli.filter(kind=kind) if kind else stimuli).first()
 
 
 @dataclass(frozen=True)
-class ScreenTrial:
-    """A trial as one participant sees it: options in their screen order."""
+class ScreenStimulus:
+    """A stimulus as the participant's browser gets it: a personal link and its alt text."""
 
-    trial: Trial
-    options: list[TrialOption]
+    kind: str
+    url: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ScreenOption(ScreenStimulus):
+    position: int  # 0-based place on the screen: the answer's `choice`
+    number: int  # what the participant sees and presses: position + 1
+
+
+@dataclass(frozen=True)
+class TrialScreen:
+    """One trial as one participant sees it. The trial page and the script's answer reply both
+    show this (templates/participant/trial_screen.html); `prefetch` holds the links of the
+    next trial's media, which that trial will use."""
+
     index: int
+    number: int
     total: int
+    trial: str  # the public id the answer names
+    trial_type: str
+    prompt: ScreenStimulus
+    options: tuple[ScreenOption, ...]
+    prefetch: tuple[str, ...]
+
+    def as_json(self) -> dict:
+        return asdict(self)
 
 
-def trial_for_participant(participant: Participant, index: int) -> ScreenTrial | None:
-    assignment = (
-        Assignment.objects.filter(participant=participant, sequence=index)
-        .select_related("trial__prompt")
-        .first()
-    )
-    if assignment is None:
+def trial_screen(participant: Participant, index: int) -> TrialScreen | None:
+    """Trial `index` of the participant's list, options in their screen order; None past the end.
+
+    One query (this assignment and the next); the trials' options come from trial_facts.
+    """
+    assignments = {
+        assignment.sequence: assignment
+        for assignment in Assignment.objects.filter(
+            participant_id=participant.pk, sequence__in=[index, index + 1]
+        ).select_related("trial")
+    }
+    current = assignments.get(index)
+    if current is None:
         return None
-    trial = assignment.trial
-    options = {o.pk: o for o in trial.options.select_related("stimulus")}
-    ordered = [options[pk] for pk in assignment.option_order]
-    return ScreenTrial(trial=trial, options=ordered, index=index, total=participant.trial_count)
+    facts = trial_facts(current.trial)
+    upcoming = assignments.get(index + 1)
+    return TrialScreen(
+        index=index,
+        number=index + 1,
+        total=participant.trial_count,
+        trial=str(current.trial.public_id),
+        trial_type=facts.trial_type,
+        prompt=screen_stimulus(participant, facts.prompt, use=f"t{index}-prompt"),
+        options=tuple(
+            ScreenOption(
+                **asdict(screen_stimulus(participant, stimulus, use=f"t{index}-o{position}")),
+                position=position,
+                number=position + 1,
+            )
+            for position, stimulus in enumerate(screen_stimuli(facts, current.option_order))
+        ),
+        prefetch=tuple(prefetch_urls(participant, upcoming)),
+    )
 
 
-def trial_next_for_participant(participant: Participant) -> ScreenTrial | None:
-    return trial_for_participant(participant, participant.next_index)
+def screen_stimuli(facts: "TrialFacts", option_order: list[int]) -> list["StimulusFacts"]:
+    return [facts.options[option_id].stimulus for option_id in option_order]
 
 
-def preview_trials_for_study(study: Study) -> list[Trial]:
-    return list(
-        Trial.objects.filter(phase__study=study, phase__kind=Phase.Kind.PREVIEW)
+def prefetch_urls(participant: Participant, upcoming: Assignment | None) -> list[str]:
+    """The links trial_screen will give the next trial's media (the browser cache serves them)."""
+    if upcoming is None:
+        return []
+    facts = trial_facts(upcoming.trial)
+    index = upcoming.sequence
+    links = [media_url(participant, facts.prompt, use=f"t{index}-prompt")]
+    for position, stimulus in enumerate(screen_stimuli(facts, upcoming.option_order)):
+        links.append(media_url(participant, stimulus, use=f"t{index}-o{position}"))
+    return links
+
+
+def screen_stimulus(participant: Participant, stimulus: "StimulusFacts", *, use: str):
+    return ScreenStimulus(
+        kind=stimulus.kind,
+        url=media_url(participant, stimulus, use=use),
+        description=stimulus.description,
+    )
+
+
+@dataclass(frozen=True)
+class PreviewExample:
+    """A worked example: an image and the clip that belongs with it."""
+
+    image: ScreenStimulus
+    clip: ScreenStimulus
+
+
+def preview_examples(participant: Participant) -> list[PreviewExample]:
+    trials = (
+        Trial.objects.filter(phase__study_id=participant.study_id, phase__kind=Phase.Kind.PREVIEW)
         .select_related("prompt")
         .prefetch_related("options__stimulus")
         .order_by("phase__order", "order")
     )
+    examples = []
+    for number, trial in enumerate(trials):
+        prompt = stimulus_facts(trial.prompt)
+        answer = stimulus_facts(trial.options.all()[0].stimulus)
+        pair = {
+            "prompt": screen_stimulus(participant, prompt, use=f"e{number}-prompt"),
+            "answer": screen_stimulus(participant, answer, use=f"e{number}-answer"),
+        }
+        audio_prompt = prompt.kind == Stimulus.Kind.AUDIO
+        image, clip = ("answer", "prompt") if audio_prompt else ("prompt", "answer")
+        examples.append(PreviewExample(image=pair[image], clip=pair[clip]))
+    return examples
 
 
 def study_has_preview(study: Study) -> bool:
@@ -77,6 +182,54 @@ def study_has_preview(study: Study) -> bool:
 def stimulus_for_participant(participant: Participant, stimulus_id: int) -> Stimulus | None:
     """Only stimuli of the participant's own study are ever served to them."""
     return Stimulus.objects.filter(pk=stimulus_id, study_id=participant.study_id).first()
+
+
+def studies_with_participant_counts(studies: QuerySet) -> QuerySet:
+    """Studies annotated with n_started and n_completed (researcher previews left out)."""
+    real = Q(participants__is_preview=False)
+    done = Q(participants__is_preview=False, participants__stage=Participant.Stage.DONE)
+    return studies.annotate(
+        n_started=Count("participants", filter=real, distinct=True),
+        n_completed=Count("participants", filter=done, distinct=True),
+    )
+
+
+def study_stimuli(study: Study) -> QuerySet:
+    return Stimulus.objects.filter(study=study).order_by("pk")
+
+
+def study_participants(study: Study) -> QuerySet:
+    """Participants with `n_answers` (one query, however many there are)."""
+    return (
+        Participant.objects.filter(study=study)
+        .annotate(n_answers=Count("responses"))
+        .order_by("pk")
+    )
+
+
+def study_jobs(study: Study) -> QuerySet:
+    return GenerationJob.objects.filter(study=study).order_by("-created_at")
+
+
+COMPARED_METRICS = ("mse", "kl", "p_at_10", "accuracy", "mi_nats")
+
+
+@dataclass(frozen=True)
+class ModelRunComparison:
+    runs: list[ModelRun]
+    rows: list[dict]  # {"label": "synvae kl", "values": [one per run, None where missing]}
+
+
+def model_run_comparison(runs: QuerySet) -> ModelRunComparison:
+    """The selected runs' metrics side by side, oldest first; metrics no run has are left out."""
+    ordered = list(runs.order_by("created_at"))
+    rows = []
+    for part in ("visvae", "synvae"):
+        for metric in COMPARED_METRICS:
+            values = [(run.metrics.get(part) or {}).get(metric) for run in ordered]
+            if any(value is not None for value in values):
+                rows.append({"label": f"{part} {metric}", "values": values})
+    return ModelRunComparison(runs=ordered, rows=rows)
 
 
 @dataclass(frozen=True)

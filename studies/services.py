@@ -2,15 +2,13 @@
 
 import logging
 import random
-import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -18,23 +16,22 @@ from django.utils.translation import ngettext
 
 from studies import colour_vision, flow, headphones, selectors
 from studies.assignment import choose_trials, counterbalanced_order
-from studies.designs import DesignError, design_for, model_kinds, needs_model
+from studies.designs import DesignError, StudyPlan, design_for
 from studies.errors import Conflict, InvalidInput, NotAllowed, StudyFull
 from studies.models import (
     Assignment,
-    GenerationJob,
     Participant,
     Phase,
     Response,
+    Stimulus,
     Study,
     Trial,
+    TrialOption,
 )
 
 logger = logging.getLogger(__name__)
-
-GENDERS = ("female", "male", "non_binary", "other", "prefer_not_to_say")
-AGE_BANDS = ("18-24", "25-34", "35-44", "45-54", "55-64", "65+", "prefer_not_to_say")
-MUSICAL_LEVELS = ("amateur", "intermediate", "professional")
+# Problems about these fields are whole sentences already; others are prefixed with the field.
+SELF_EXPLAINING_FIELDS = ("kind", "design_params", NON_FIELD_ERRORS)
 
 
 def study_create(
@@ -43,36 +40,56 @@ def study_create(
     kind: str,
     design_params: dict | None = None,
     seed: int = 0,
-    raters_per_trial: int = 20,
-    trials_per_participant: int | None = None,
-    require_full_listen: bool = True,
     upload: File | None = None,
     created_by=None,
+    **settings,
 ) -> Study:
-    design = design_for(kind)
-    try:
-        params = design.Params.from_dict(design_params or {})
-    except DesignError as error:
-        raise InvalidInput(
-            "The design parameters are not valid.", problems=error.problems
-        ) from error
-    if upload is not None:
-        check_upload_structure(kind=kind, upload=upload)
+    """A draft study. `settings`: any of Study.SETTINGS_FIELDS and Study.TEXT_FIELDS; what is not
+    given keeps the model's default."""
+    unknown = set(settings) - {*Study.SETTINGS_FIELDS, *Study.TEXT_FIELDS}
+    if unknown:
+        raise TypeError(f"study_create() got unknown settings: {', '.join(sorted(unknown))}")
     study = Study(
         name=name,
         kind=kind,
-        design_params={k: v for k, v in vars(params).items() if v is not None},
+        design_params=design_params or {},
         seed=seed,
-        raters_per_trial=raters_per_trial,
-        trials_per_participant=trials_per_participant,
-        require_full_listen=require_full_listen,
         created_by=created_by,
+        **settings,
     )
+    study_validate(study)
     if upload is not None:
+        check_upload_structure(kind=kind, upload=upload)
         upload.seek(0)
         study.source_upload.save("set.zip", upload, save=False)
     study.save()
     return study
+
+
+def study_update(*, study: Study, changes: dict) -> Study:
+    """Change a study's name, settings or participant texts; its design is fixed once created."""
+    fixed = sorted(set(changes) - {"name", *Study.SETTINGS_FIELDS, *Study.TEXT_FIELDS})
+    if fixed:
+        raise InvalidInput(f"Fixed once the study is created: {', '.join(fixed)}.")
+    for name, value in changes.items():
+        setattr(study, name, value)
+    study_validate(study)
+    if changes:
+        study.save(update_fields=list(changes))
+    return study
+
+
+def study_validate(study: Study) -> None:
+    """The field rules and Study.clean(), every problem one sentence, as InvalidInput."""
+    try:
+        study.full_clean(exclude=["created_by", "source_upload"], validate_unique=False)
+    except ValidationError as error:
+        problems = [
+            message if field in SELF_EXPLAINING_FIELDS else f"{field}: {message}"
+            for field, messages in error.message_dict.items()
+            for message in messages
+        ]
+        raise InvalidInput("The study settings are not valid.", problems=problems) from error
 
 
 def check_upload_structure(*, kind: str, upload: File) -> None:
@@ -99,187 +116,82 @@ def study_replace_upload(*, study: Study, upload: File) -> Study:
     return study
 
 
-def study_generate(*, study: Study) -> GenerationJob:
-    """Queue the build of a draft study's stimuli and trials; the worker starts after commit."""
-    with transaction.atomic():
-        claimed = Study.objects.filter(pk=study.pk, status=Study.Status.DRAFT).update(
-            status=Study.Status.GENERATING, build_problems=[]
+def study_plan_create(*, study: Study, plan: StudyPlan) -> None:
+    """Phases, trials and options as a design planned them, over the stimuli it stored."""
+    stimuli = dict(Stimulus.objects.filter(study=study).values_list("key", "pk"))
+    missing = sorted(plan.stimulus_keys() - set(stimuli))
+    if missing:
+        raise DesignError([f"The plan names stimuli that were not stored: {', '.join(missing)}."])
+    for phase_order, phase_plan in enumerate(plan.phases):
+        phase = Phase.objects.create(
+            study=study, kind=phase_plan.kind, order=phase_order, title=phase_plan.title
         )
-        if not claimed:
-            raise Conflict(f"The study is {study.status}; only a draft can be generated.")
-        job = GenerationJob.objects.create(study=study)
-        transaction.on_commit(lambda: generation_job_send(job))
-    study.refresh_from_db()
-    return job
-
-
-def generation_job_send(job: GenerationJob) -> None:
-    """The job's next task: the model stage (`gpu` queue) until it is done, then the build."""
-    from workers.tasks import stimuli_prepare_task, study_build_task
-
-    if needs_model(job.study.kind) and job.prepared is None:
-        stimuli_prepare_task.delay(job.pk)
-    else:
-        study_build_task.delay(job.pk)
-
-
-def generation_job_prepare(*, job_id: int) -> GenerationJob | None:
-    """Claim a queued job whose study needs a model, run the model stage, queue the build.
-
-    The result is stored on the job and the job queued again in one UPDATE, so a worker killed
-    here leaves the job claimable for the next one (after its lease), never half-prepared.
-    """
-    claimed = GenerationJob.objects.filter(
-        claimable_jobs(), pk=job_id, prepared__isnull=True
-    ).update(
-        status=GenerationJob.Status.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now()
-    )
-    if not claimed:
-        logger.info("generation job %s is prepared or finished; nothing to do", job_id)
-        return None
-    job = GenerationJob.objects.select_related("study").get(pk=job_id)
-    try:
-        prepared = design_for(job.study.kind).prepare(study=job.study)
-    except DesignError as error:
-        return generation_job_fail(job=job, problems=error.problems)
-    except Exception as error:  # noqa: BLE001 - any crash must reach the researcher, not vanish
-        logger.exception("generation job %s crashed while preparing", job_id)
-        return generation_job_fail(job=job, problems=[f"Unexpected error: {error!r}"])
-    with transaction.atomic():
-        GenerationJob.objects.filter(pk=job_id, status=GenerationJob.Status.RUNNING).update(
-            prepared=prepared,
-            status=GenerationJob.Status.QUEUED,
-            progress=0.5,
-            message="Melodies made; rendering.",
+        trials = Trial.objects.bulk_create(
+            Trial(
+                phase=phase,
+                order=order,
+                trial_type=trial.trial_type,
+                prompt_id=stimuli[trial.prompt],
+                class_label=trial.class_label,
+                condition=trial.condition,
+                is_catch=trial.is_catch,
+            )
+            for order, trial in enumerate(phase_plan.trials)
         )
-        job.refresh_from_db()
-        transaction.on_commit(lambda: generation_job_send(job))
-    return job
-
-
-def generation_job_run(*, job_id: int) -> GenerationJob | None:
-    """Claim a queued job and build its study. Safe to call twice: only one caller builds.
-
-    A job left `running` by a killed worker is claimed again on redelivery (acks_late), and the
-    build itself runs in one transaction, so a crash leaves nothing half-created. A job whose
-    model stage has not run yet is not claimed here.
-    """
-    waiting_for_model = Q(prepared__isnull=True, study__kind__in=model_kinds())
-    claimed = (
-        GenerationJob.objects.filter(claimable_jobs(), pk=job_id)
-        .exclude(waiting_for_model)
-        .update(
-            status=GenerationJob.Status.RUNNING,
-            attempts=F("attempts") + 1,
-            started_at=timezone.now(),
+        TrialOption.objects.bulk_create(
+            TrialOption(
+                trial=row,
+                stimulus_id=stimuli[option.stimulus],
+                order=order,
+                is_correct=option.is_correct,
+                identity=option.identity,
+            )
+            for row, trial in zip(trials, phase_plan.trials, strict=True)
+            for order, option in enumerate(trial.options)
         )
-    )
-    if not claimed:
-        logger.info("generation job %s is finished or not prepared; nothing to do", job_id)
-        return None
-    job = GenerationJob.objects.select_related("study").get(pk=job_id)
-    try:
-        study_build(study=job.study, job=job)
-    except DesignError as error:
-        return generation_job_fail(job=job, problems=error.problems)
-    except Exception as error:  # noqa: BLE001 - any crash must reach the researcher, not vanish
-        logger.exception("generation job %s crashed", job_id)
-        return generation_job_fail(job=job, problems=[f"Unexpected error: {error!r}"])
-    return job
-
-
-def claimable_jobs() -> Q:
-    """Queued jobs, and running ones whose lease ran out (their worker died)."""
-    stale = timezone.now() - timedelta(seconds=settings.SYNLAB_JOB_LEASE_S)
-    return Q(status=GenerationJob.Status.QUEUED) | Q(
-        status=GenerationJob.Status.RUNNING, started_at__lt=stale
-    )
-
-
-def generation_jobs_requeue_lost() -> list[int]:
-    """Send again the jobs whose message or worker was lost; called when a worker starts."""
-    stale = timezone.now() - timedelta(seconds=settings.SYNLAB_JOB_LEASE_S)
-    lost = list(
-        GenerationJob.objects.filter(claimable_jobs(), created_at__lt=stale).values_list(
-            "pk", flat=True
-        )
-    )
-    for job in GenerationJob.objects.filter(pk__in=lost).select_related("study"):
-        generation_job_send(job)
-    return lost
-
-
-def study_build(*, study: Study, job: GenerationJob) -> None:
-    """Build the study's trials; the study turns ready and the job succeeds in one commit."""
-    with transaction.atomic():
-        locked = Study.objects.select_for_update().get(pk=study.pk)
-        if locked.status != Study.Status.GENERATING:
-            raise DesignError([f"The study is {locked.status}, not generating."])
-        if Phase.objects.filter(study=locked).exists():
-            raise DesignError(["The study already has phases; it was built before."])
-        remove_study_stimulus_files(locked)  # leftovers of a build whose worker was killed
-        try:
-            design_build(study=locked, job=job)
-        except BaseException:
-            transaction.set_rollback(True)
-            remove_study_stimulus_files(locked)
-            raise
-        locked.status = Study.Status.READY
-        locked.build_problems = []
-        locked.save(update_fields=["status", "build_problems"])
-        job.status = GenerationJob.Status.SUCCEEDED
-        job.progress = 1.0
-        job.finished_at = timezone.now()
-        job.message = "Built."
-        job.save(update_fields=["status", "progress", "finished_at", "message"])
-
-
-def design_build(*, study: Study, job: GenerationJob) -> None:
-    design = design_for(study.kind)
-    if needs_model(study.kind):
-        design.build(study=study, prepared=job.prepared)
-    else:
-        design.build(study=study)
-
-
-def remove_study_stimulus_files(study: Study) -> None:
-    folder = Path(settings.MEDIA_ROOT) / "studies" / str(study.uuid) / "stimuli"
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def generation_job_fail(*, job: GenerationJob, problems: list[str]) -> GenerationJob:
-    with transaction.atomic():
-        job.status = GenerationJob.Status.FAILED
-        job.problems = problems
-        job.message = f"{len(problems)} problem(s); the study is back to draft."
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "problems", "message", "finished_at"])
-        Study.objects.filter(pk=job.study_id, status=Study.Status.GENERATING).update(
-            status=Study.Status.DRAFT, build_problems=problems
-        )
-    return job
 
 
 def study_publish(*, study: Study) -> Study:
-    changed = Study.objects.filter(pk=study.pk, status=Study.Status.READY).update(
-        status=Study.Status.LIVE, published_at=timezone.now()
+    return study_transition(
+        study=study,
+        source=Study.Status.READY,
+        target=Study.Status.LIVE,
+        refusal="only a fully generated (ready) study can go live",
     )
-    study.refresh_from_db()
-    if not changed:
-        raise Conflict(
-            f"The study is {study.status}; only a fully generated (ready) study can go live."
-        )
-    return study
 
 
 def study_close(*, study: Study) -> Study:
-    changed = Study.objects.filter(pk=study.pk, status=Study.Status.LIVE).update(
-        status=Study.Status.CLOSED, closed_at=timezone.now()
+    return study_transition(
+        study=study,
+        source=Study.Status.LIVE,
+        target=Study.Status.CLOSED,
+        refusal="only a live study can be closed",
     )
+
+
+def study_transition(*, study: Study, source: str, target: str, refusal: str) -> Study:
+    """Move the study on, or say why not (its current status and `refusal`)."""
+    moved = study_move(study=study, source=source, target=target)
     study.refresh_from_db()
-    if not changed:
-        raise Conflict(f"The study is {study.status}; only a live study can be closed.")
+    if not moved:
+        raise Conflict(f"The study is {study.status}; {refusal}.")
     return study
+
+
+STATUS_STAMPS = {Study.Status.LIVE: "published_at", Study.Status.CLOSED: "closed_at"}
+
+
+def study_move(*, study: Study, source: str, target: str) -> bool:
+    """One status step as one conditional UPDATE; False if the study was not in `source`."""
+    stamp = {STATUS_STAMPS[target]: timezone.now()} if target in STATUS_STAMPS else {}
+    return bool(Study.objects.filter(pk=study.pk, status=source).update(status=target, **stamp))
+
+
+def participant_enroll_preview(*, study: Study) -> Participant:
+    """A researcher takes the study as a participant would; nothing they do counts as data."""
+    if study.status not in (Study.Status.READY, Study.Status.LIVE):
+        raise Conflict("Generate the study before previewing it.")
+    return participant_enroll(study=study, is_preview=True, label="researcher preview")
 
 
 def participant_enroll(
@@ -415,11 +327,7 @@ def study_close_if_complete(*, study: Study) -> bool:
     ).values_list("pk", flat=True)
     if any(answered.get(t, 0) < study.raters_per_trial for t in trial_ids):
         return False
-    return bool(
-        Study.objects.filter(pk=study.pk, status=Study.Status.LIVE).update(
-            status=Study.Status.CLOSED, closed_at=timezone.now()
-        )
-    )
+    return study_move(study=study, source=Study.Status.LIVE, target=Study.Status.CLOSED)
 
 
 def study_full_message(minutes: int) -> str:
@@ -436,11 +344,11 @@ def participant_save_demographics(
     *, participant: Participant, gender: str, age_band: str, musical_level: str
 ) -> Participant:
     problems = []
-    if gender not in GENDERS:
+    if gender not in Participant.Gender.values:
         problems.append(_("Please choose a gender option."))
-    if age_band not in AGE_BANDS:
+    if age_band not in Participant.AgeBand.values:
         problems.append(_("Please choose an age band."))
-    if musical_level not in MUSICAL_LEVELS:
+    if musical_level not in Participant.MusicalLevel.values:
         problems.append(_("Please choose your musical level."))
     if problems:
         raise InvalidInput(_("Some answers are missing."), problems=problems)

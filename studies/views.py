@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -11,8 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from studies import colour_vision, flow, headphones, selectors, services
 from studies.errors import ServiceError, StudyFull
 from studies.forms import AnswerForm, ConsentForm, DemographicsForm
-from studies.models import Assignment, Participant, Study
-from studies.signing import media_url, stimulus_id_from_signed
+from studies.models import Participant, Study
+from studies.signing import stimulus_id_from_signed
 
 Stage = Participant.Stage
 PROLIFIC_PARAMS = {
@@ -26,17 +27,32 @@ def session_key(study: Study) -> str:
     return f"synlab.participant.{study.slug}"
 
 
+def found(value, message: str):
+    """What a selector found; nothing found is the friendly 404 page (templates/404.html)."""
+    if value is None:
+        raise Http404(message)
+    return value
+
+
+def participant_or_404(token: str) -> Participant:
+    return found(selectors.participant_by_token(token), "We could not find your session.")
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def study_entry(request: HttpRequest, slug: str) -> HttpResponse:
-    study = selectors.study_by_slug(slug)
+    study = found(selectors.study_by_slug(slug), "We could not find this study.")
     if study.status != Study.Status.LIVE:
         return render(request, "participant/closed.html", {"study": study}, status=403)
     external = {
         field: request.GET.get(param, request.POST.get(param, ""))
         for param, field in PROLIFIC_PARAMS.items()
     }
-    resumed = resume_participant(request, study, external["prolific_pid"])
+    resumed = selectors.participant_resuming(
+        study,
+        prolific_pid=external["prolific_pid"],
+        session_token=request.session.get(session_key(study)),
+    )
     user_agent = request.headers.get("User-Agent", "")[:400]
     if resumed and resumed.user_agent and user_agent != resumed.user_agent:
         services.participant_flag(
@@ -66,17 +82,10 @@ def study_entry(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def resume_participant(request: HttpRequest, study: Study, prolific_pid: str) -> Participant | None:
-    if prolific_pid:
-        return Participant.objects.filter(study=study, prolific_pid=prolific_pid).first()
-    token = request.session.get(session_key(study))
-    return Participant.objects.filter(study=study, token=token).first() if token else None
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def participant_page(request: HttpRequest, token: str) -> HttpResponse:
-    participant = selectors.participant_by_token(token)
+    participant = participant_or_404(token)
     if participant.released_at and participant.stage not in (Stage.DONE, Stage.SCREENED_OUT):
         return render(request, "participant/expired.html", page_context(participant), status=410)
     services.participant_touch(participant=participant)
@@ -182,7 +191,7 @@ def colour_check_submit(request, participant):
 
 @require_GET
 def colour_plate(request: HttpRequest, token: str, number: int) -> HttpResponse:
-    participant = selectors.participant_by_token(token)
+    participant = participant_or_404(token)
     if number >= colour_vision.PLATES:
         raise Http404("No such plate.")
     secret = services.screening_secret(participant)
@@ -211,48 +220,14 @@ def continue_submit(request, participant):
 
 
 def preview_page(request, participant):
-    examples = [
-        {
-            "trial": trial,
-            "prompt_url": media_url(participant, trial.prompt),
-            "answer": trial.options.all()[0].stimulus,
-            "answer_url": media_url(participant, trial.options.all()[0].stimulus),
-        }
-        for trial in selectors.preview_trials_for_study(participant.study)
-    ]
+    examples = selectors.preview_examples(participant)
     return render(request, "participant/preview.html", page_context(participant, examples=examples))
 
 
 def trial_page(request, participant):
-    screen = selectors.trial_next_for_participant(participant)
-    if screen is None:
-        raise Http404("No trial left.")
+    screen = found(selectors.trial_screen(participant, participant.next_index), "No trial left.")
     services.assignment_mark_served(participant=participant, sequence=screen.index)
-    upcoming = selectors.trial_for_participant(participant, screen.index + 1)
-    context = page_context(
-        participant,
-        screen=screen,
-        prompt_url=media_url(participant, screen.trial.prompt),
-        options=[
-            {
-                "position": position,
-                "number": position + 1,
-                "stimulus": option.stimulus,
-                "url": media_url(participant, option.stimulus),
-            }
-            for position, option in enumerate(screen.options)
-        ],
-        prefetch=prefetch_urls(participant, upcoming),
-    )
-    return render(request, "participant/trial.html", context)
-
-
-def prefetch_urls(participant: Participant, upcoming) -> list[str]:
-    """The next trial's media, fetched during this trial (same URLs: the cache serves them)."""
-    if upcoming is None:
-        return []
-    stimuli = [upcoming.trial.prompt] + [option.stimulus for option in upcoming.options]
-    return [media_url(participant, stimulus) for stimulus in stimuli]
+    return render(request, "participant/trial.html", page_context(participant, screen=screen))
 
 
 def answer_submit(request, participant):
@@ -308,7 +283,7 @@ STAGE_SUBMITS = {
 
 @require_GET
 def participant_media(request: HttpRequest, token: str, signed: str) -> HttpResponse:
-    participant = selectors.participant_by_token(token)
+    participant = participant_or_404(token)
     stimulus_id = stimulus_id_from_signed(participant, signed)
     stimulus = selectors.stimulus_for_participant(participant, stimulus_id) if stimulus_id else None
     if stimulus is None:
@@ -320,7 +295,7 @@ def participant_media(request: HttpRequest, token: str, signed: str) -> HttpResp
 
 @require_GET
 def headphone_audio(request: HttpRequest, token: str, test: str, number: int, interval: int):
-    participant = selectors.participant_by_token(token)
+    participant = participant_or_404(token)
     valid = test in headphones.TESTS and number < headphones.TRIALS_PER_TEST
     if not valid or interval >= headphones.INTERVALS:
         raise Http404("No such sound.")
@@ -332,7 +307,7 @@ def headphone_audio(request: HttpRequest, token: str, test: str, number: int, in
 
 @require_GET
 def headphone_calibration(request: HttpRequest, token: str):
-    selectors.participant_by_token(token)
+    participant_or_404(token)
     return wav_response(headphones.wav_bytes(headphones.calibration_noise()))
 
 
@@ -346,7 +321,7 @@ def wav_response(data: bytes) -> HttpResponse:
 @require_http_methods(["POST"])
 def participant_answer(request: HttpRequest, token: str) -> JsonResponse:
     """The script's answer path: record the answer, reply with the next trial in one request."""
-    participant = selectors.participant_by_token(token)
+    participant = participant_or_404(token)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"error": _("Please choose one of the options.")}, status=400)
@@ -355,56 +330,19 @@ def participant_answer(request: HttpRequest, token: str) -> JsonResponse:
     except ServiceError as error:
         return JsonResponse({"error": error.message}, status=error.status_code)
     page = reverse("participant-page", args=[participant.token])
-    if participant.stage != Stage.TEST:
+    screen = (
+        selectors.trial_screen(participant, participant.next_index)
+        if participant.stage == Stage.TEST
+        else None
+    )
+    if screen is None:
         return JsonResponse({"next": None, "redirect": page})
+    services.assignment_mark_served(participant=participant, sequence=screen.index)
+    html = render_to_string("participant/trial_screen.html", {"screen": screen})
     return JsonResponse(
         {
-            "next": trial_payload(participant, participant.next_index),
+            "next": {**screen.as_json(), "html": html},
             "progress_percent": round(100 * flow.progress_fraction(participant)),
             "redirect": page,
         }
     )
-
-
-def trial_payload(participant: Participant, index: int) -> dict | None:
-    """What the script needs to show trial `index` and to prefetch the one after it."""
-    assignments = {
-        a.sequence: a
-        for a in Assignment.objects.filter(
-            participant_id=participant.pk, sequence__in=[index, index + 1]
-        ).select_related("trial")
-    }
-    if index not in assignments:
-        return None
-    services.assignment_mark_served(participant=participant, sequence=index)
-    current = assignments[index]
-    facts = selectors.trial_facts(current.trial)
-    upcoming = assignments.get(index + 1)
-    return {
-        "trial": str(current.trial.public_id),
-        "number": index + 1,
-        "total": participant.trial_count,
-        "trial_type": facts.trial_type,
-        "prompt": stimulus_payload(participant, facts.prompt),
-        "options": [
-            stimulus_payload(participant, facts.options[option_id].stimulus)
-            for option_id in current.option_order
-        ],
-        "prefetch": prefetch_for(participant, upcoming),
-    }
-
-
-def stimulus_payload(participant: Participant, stimulus: selectors.StimulusFacts) -> dict:
-    return {
-        "kind": stimulus.kind,
-        "url": media_url(participant, stimulus),
-        "description": stimulus.description,
-    }
-
-
-def prefetch_for(participant: Participant, assignment: Assignment | None) -> list[str]:
-    if assignment is None:
-        return []
-    facts = selectors.trial_facts(assignment.trial)
-    stimuli = [facts.prompt] + [facts.options[o].stimulus for o in assignment.option_order]
-    return [media_url(participant, stimulus) for stimulus in stimuli]

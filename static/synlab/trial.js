@@ -1,7 +1,8 @@
 // Forced-choice trials: play the clip, count plays, wait for the end when required, choose
 // with the mouse or the number keys, confirm with Enter. The answer goes to the server with
-// fetch, which replies with the next trial, shown in place (one request per answer). Without
-// fetch, or when it fails, the form posts normally and the server shows the next page.
+// fetch, which replies with the next trial rendered by the server (the same fragment the page
+// includes, templates/participant/trial_screen.html), swapped in place: one request per answer.
+// Without fetch, or when it fails, the form posts normally and the server shows the next page.
 //
 // Clips play through Web Audio where the browser has it: each clip is decoded once and started
 // on the audio clock, so the moment the last required clip ends is known on the clock the
@@ -16,7 +17,6 @@
   var requireListen = data.requireListen === "true";
   var status = document.getElementById("listen-status");
   var submit = document.getElementById("submit-answer");
-  var fieldset = form.querySelector("fieldset.options");
   var START_LEAD_S = 0.05;  // schedule slightly ahead so the clip starts on the audio clock
   var AudioContextClass = window.AudioContext || window.webkitAudioContext;
   var context = AudioContextClass ? new AudioContextClass() : null;
@@ -24,14 +24,12 @@
   var current = null;  // the clip playing through Web Audio: {clip, source, startsAt, duration}
   var state;
 
-  function fill(template, values) {
-    return template.replace(/\{(\w+)\}/g, function (_, name) { return values[name]; });
-  }
   function radios() { return Array.prototype.slice.call(form.querySelectorAll('input[name="choice"]')); }
   function clips() { return Array.prototype.slice.call(form.querySelectorAll("audio.clip")); }
+  function trialType() { return document.getElementById("trial-screen").dataset.trialType; }
   function mustHear() {
     // Audio prompt: the prompt clip. Image prompt: every option clip.
-    return data.trialType === "audio_to_image" ? clips().slice(0, 1) : clips();
+    return trialType() === "audio_to_image" ? clips().slice(0, 1) : clips();
   }
   function allHeard() { return mustHear().every(function (clip) { return state.heard[clip.id]; }); }
   function canAnswer() { return !requireListen || allHeard(); }
@@ -173,56 +171,21 @@
     all[index].focus();
   }
 
-  function element(tag, attributes, text) {
+  function element(tag, attributes) {
     var node = document.createElement(tag);
-    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
-    if (text) { node.textContent = text; }
+    Object.keys(attributes).forEach(function (name) { node.setAttribute(name, attributes[name]); });
     return node;
   }
 
-  function optionNode(option, position) {
-    var number = position + 1;
-    var wrapper = element("div", { "class": "option" });
-    wrapper.appendChild(element("input", {
-      type: "radio", name: "choice", value: String(position), id: "choice-" + number,
-      "aria-keyshortcuts": String(number)
-    }));
-    var label = element("label", { "for": "choice-" + number });
-    label.appendChild(element("span", { "class": "option-number" }, String(number)));
-    if (option.kind === "image") {
-      var alt = fill(data.msgOption, { n: number }) + (option.description ? ": " + option.description : "");
-      label.appendChild(element("img", { src: option.url, alt: alt }));
-    } else {
-      label.appendChild(element("span", {}, fill(data.msgClip, { n: number })));
-    }
-    wrapper.appendChild(label);
-    if (option.kind === "audio") {
-      var clip = element("audio", { "class": "clip option-clip", id: "option-audio-" + number, preload: "none", src: option.url });
-      wrapper.appendChild(clip);
-      wrapper.appendChild(element("button", { type: "button", "class": "play", "data-audio": clip.id },
-        fill(data.msgPlayClip, { n: number })));
-    }
-    return wrapper;
-  }
-
   function show(next, progressPercent) {
-    if (next.trial_type !== data.trialType) { window.location.reload(); return; }
     stopCurrent(false);
     decodedClips = {};  // let the last trial's decoded audio go (the HTTP cache keeps the bytes)
     state = newState();
+    var fragment = document.createElement("template");
+    fragment.innerHTML = next.html.trim();
+    document.getElementById("trial-screen").replaceWith(fragment.content.firstElementChild);
     var heading = document.getElementById("trial-heading");
-    heading.textContent = fill(data.msgTask, { n: next.number, total: next.total });
     document.title = heading.textContent;
-    form.elements.trial.value = next.trial;
-    var promptAudio = document.getElementById("prompt-audio");
-    if (promptAudio) { promptAudio.src = next.prompt.url; }
-    var promptImage = form.querySelector("img.prompt-image");
-    if (promptImage) {
-      promptImage.src = next.prompt.url;
-      if (next.prompt.description) { promptImage.alt = next.prompt.description; }
-    }
-    Array.prototype.forEach.call(fieldset.querySelectorAll(".option"), function (node) { node.remove(); });
-    next.options.forEach(function (option, position) { fieldset.appendChild(optionNode(option, position)); });
     startWatching();
     var bar = document.querySelector(".progress");
     if (bar) {

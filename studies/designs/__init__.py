@@ -1,18 +1,73 @@
-"""Experiment kinds. Each module here builds a study's phases and trials for one kind.
+"""Study kinds. Each module here is one kind of experiment; this docstring is their contract.
 
 A design module provides:
-    KIND: str                  the value stored in Study.kind
-    LABEL: str                 shown to researchers
-    Params                     a dataclass with `from_dict(dict) -> Params` that raises DesignError
-    build(*, study) -> None    create stimuli, phases, trials, options (inside a transaction)
-A design that runs a model first also provides
-    prepare(*, study) -> dict  the model's part (JSON values), run on the `gpu` queue; its result
-                               reaches build(*, study, prepared) on the `cpu` queue
+
+    KIND: str      the value stored in Study.kind (and its key in DESIGN_MODULES below)
+    LABEL: str     what researchers see in the kind menu
+    Params         a frozen dataclass subclassing DesignParams: every field has a default, and
+                   `problems()` lists what is wrong, one sentence each. DesignParams.from_dict
+                   refuses unknown names and raises DesignError with every problem; Study.clean()
+                   runs it, so the admin, the API and services.study_create all refuse bad
+                   parameters before anything is stored, and the study stores
+                   `params.to_dict()` (defaults filled in).
+    build(*, study[, prepared]) -> StudyPlan
+                   the build stage, on the `cpu` queue, inside the transaction that also creates
+                   the rows: it stores the stimuli and returns the plan of phases and trials;
+                   services.study_plan_create turns the plan into Phase, Trial and TrialOption
+                   rows (the design never creates those itself).
+
+A kind whose stimuli come from a model also provides
+
+    prepare(*, study) -> dict
+                   the model stage, on the `gpu` queue (torch is imported inside it, never at
+                   module level): it returns JSON values (melodies, chosen images, ...) that are
+                   stored on the GenerationJob and reach build(*, study, prepared) on the `cpu`
+                   queue. Kinds without `prepare` are built from what the study already holds
+                   (an upload) and their build takes no `prepared`.
+
+Stimuli: the build stores its media with studies.stimuli (stimulus_store re-encodes for
+participants: no metadata, even loudness, opaque hashed names; midi_store keeps MIDI for
+researchers). These are service-level helpers that a design calls during its build: the files
+are large, so they are written one at a time instead of being held in the plan. Each stimulus
+has a `key` unique within its study; the plan refers to stimuli by that key.
+
+The plan (plain dataclasses, no ORM):
+
+    StudyPlan(phases=[PhasePlan(kind="preview" | "test", title, trials=[TrialPlan(...)])])
+    TrialPlan(trial_type, prompt=<stimulus key>, options=[OptionPlan(stimulus=<key>,
+              is_correct, identity)], class_label, condition="main", is_catch=False)
+
+Options are listed in their canonical order; each participant sees them in a counterbalanced
+order (studies.assignment). A preview phase shows worked examples (its first option is the
+answer); the test phase holds the trials that are answered and analysed.
+
+The trial screen: a trial is shown by the one participant template,
+templates/participant/trial_screen.html, chosen by `trial_type` (Trial.Type: an audio prompt
+with image options, or an image prompt with audio options; up to 6 options, keys 1-6). A kind
+that needs another screen adds a Trial.Type and its branch in that template (and in
+TrialFacts.minimum_listening_s: what must be heard before answering).
+
+Analysis: every answer becomes one row of selectors.response_table_for_study (see
+docs/analysis.md). A design decides the columns through its plan:
+
+    condition     TrialPlan.condition; every statistic is computed per condition, so a kind
+                  with several conditions (e.g. 2-AFC and 4-AFC tests, or affect vs. style
+                  matching) names them here
+    is_catch      attention checks: given to every participant, kept out of the statistics,
+                  used by the exclusion rules
+    n_options     len(options); the chance level of a trial is 1 / n_options, and a condition
+                  mixing option counts is analysed per count
+    chosen/correct the chosen option's `identity` and the correct option's (the categories of
+                  rater agreement); exactly one option per test trial has is_correct=True
+    item, class   the prompt stimulus's key and TrialPlan.class_label
+
 Registering a new kind means adding its module to DESIGN_MODULES.
 """
 
+from dataclasses import asdict, dataclass, field, fields
 from importlib import import_module
 from types import ModuleType
+from typing import Self
 
 DESIGN_MODULES = {
     "uploaded_set": "studies.designs.uploaded_set",
@@ -26,6 +81,67 @@ class DesignError(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
         super().__init__("; ".join(self.problems))
+
+
+@dataclass(frozen=True)
+class DesignParams:
+    """Base of every design's `Params`: subclass it as a frozen dataclass with defaults."""
+
+    @classmethod
+    def from_dict(cls, values: dict) -> Self:
+        known = {f.name for f in fields(cls)}
+        problems = [f"Unknown design parameter {name!r}" for name in values if name not in known]
+        params = cls(**{name: value for name, value in values.items() if name in known})
+        problems += params.problems()
+        if problems:
+            raise DesignError(problems)
+        return params
+
+    def problems(self) -> list[str]:
+        return []
+
+    def to_dict(self) -> dict:
+        """What the study stores: the parameters that have a value."""
+        return {name: value for name, value in asdict(self).items() if value is not None}
+
+
+@dataclass(frozen=True)
+class OptionPlan:
+    stimulus: str  # the key of a stimulus of the study
+    is_correct: bool
+    identity: str  # the category compared across raters (usually the class)
+
+
+@dataclass(frozen=True)
+class TrialPlan:
+    trial_type: str  # a Trial.Type value
+    prompt: str  # the key of a stimulus of the study
+    options: list[OptionPlan]
+    class_label: str = ""
+    condition: str = "main"
+    is_catch: bool = False
+
+
+@dataclass(frozen=True)
+class PhasePlan:
+    kind: str  # a Phase.Kind value
+    title: str
+    trials: list[TrialPlan] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    """What a design's build asks for; services.study_plan_create creates the rows."""
+
+    phases: list[PhasePlan]
+
+    def stimulus_keys(self) -> set[str]:
+        return {
+            key
+            for phase in self.phases
+            for trial in phase.trials
+            for key in (trial.prompt, *(option.stimulus for option in trial.options))
+        }
 
 
 def design_for(kind: str) -> ModuleType:

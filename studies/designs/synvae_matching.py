@@ -2,7 +2,7 @@
 
 Stimuli are generated, not curated: in the SynVAE's visual latent space the classes whose
 centroids are farthest apart are chosen, and in each the test images nearest the centroid
-(modeling.generate). Preview: `n_preview_per_class` image/clip pairs per class. Test:
+(modeling.synvae.generate). Preview: `n_preview_per_class` image/clip pairs per class. Test:
 `n_test_trials` trials; each plays the clip of one image and offers one image per class, the
 class of the right answer drawn at random with the study's seed.
 """
@@ -13,19 +13,26 @@ from pathlib import Path
 
 from django.conf import settings
 
-from studies.designs import DesignError
+from studies.designs import (
+    DesignError,
+    DesignParams,
+    OptionPlan,
+    PhasePlan,
+    StudyPlan,
+    TrialPlan,
+)
 from studies.media import MediaError, probe_audio, probe_image
-from studies.models import ModelRun, Phase, Study, Trial, TrialOption
+from studies.models import ModelRun, Phase, Study, Trial
 from studies.stimuli import midi_store, stimulus_store
 
 KIND = "synvae_matching"
 LABEL = "SynVAE matching (music generated from images)"
-DEFAULT_CHECKPOINT = "modeling/checkpoints/synvae_digits_beta0.5.pt"
+DEFAULT_CHECKPOINT = "modeling/weights/synvae_digits_beta0.5.pt"
 IMAGE_DESCRIPTIONS = {"digits": "A handwritten digit", "mnist": "A handwritten digit"}
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(DesignParams):
     checkpoint: str = DEFAULT_CHECKPOINT
     model_run: int | None = None
     dataset: str = "digits"
@@ -34,16 +41,6 @@ class Params:
     n_preview_per_class: int = 4
     candidates_per_class: int = 10
     selection: str = "centroids"
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "Params":
-        known = set(cls.__dataclass_fields__)
-        problems = [f"Unknown design parameter {name!r}" for name in values if name not in known]
-        params = cls(**{name: value for name, value in values.items() if name in known})
-        problems += params.problems()
-        if problems:
-            raise DesignError(problems)
-        return params
 
     def problems(self) -> list[str]:
         problems = []
@@ -80,8 +77,8 @@ def checkpoint_path(params: Params) -> Path:
 
 def prepare(*, study: Study) -> dict:
     """First stage, on the `gpu` queue: choose the images and make their melodies."""
-    from modeling.checkpoints import CheckpointError
-    from modeling.generate import synvae_melodies
+    from modeling.checkpoint_io import CheckpointError
+    from modeling.synvae.generate import synvae_melodies
 
     params = Params.from_dict(study.design_params)
     checkpoint = checkpoint_path(params)
@@ -99,9 +96,9 @@ def prepare(*, study: Study) -> dict:
     return plan.to_dict()
 
 
-def build(*, study: Study, prepared: dict) -> None:
-    """Second stage, on the `cpu` queue: render the melodies, store the pairs, make the trials."""
-    from modeling.generate import MelodyPlan, render_pairs
+def build(*, study: Study, prepared: dict) -> StudyPlan:
+    """Second stage, on the `cpu` queue: render the melodies, store the pairs, plan the trials."""
+    from modeling.synvae.generate import MelodyPlan, render_pairs
 
     params = Params.from_dict(study.design_params)
     generated = render_pairs(MelodyPlan.from_dict(prepared))
@@ -109,12 +106,15 @@ def build(*, study: Study, prepared: dict) -> None:
     rng = random.Random(study.seed)
     preview = {label: stored[label][: params.n_preview_per_class] for label in stored}
     pool = {label: stored[label][params.n_preview_per_class :] for label in stored}
-    build_preview(study=study, preview=preview)
-    build_test(study=study, pool=pool, n_trials=params.n_test_trials, rng=rng)
+    phases = [
+        preview_phase(preview=preview),
+        matching_phase(pool=pool, n_trials=params.n_test_trials, rng=rng),
+    ]
+    return StudyPlan(phases=[phase for phase in phases if phase.trials])
 
 
-def store_pairs(*, study: Study, generated) -> dict[str, list[tuple]]:
-    """Image, clip and MIDI of every generated pair; class -> [(image, clip), ...]."""
+def store_pairs(*, study: Study, generated) -> dict[str, list[tuple[str, str]]]:
+    """Image, clip and MIDI of every generated pair; class -> [(image key, clip key), ...]."""
     stored = {}
     for label, pairs in generated.pairs.items():
         stored[label] = []
@@ -153,50 +153,48 @@ def store_pairs(*, study: Study, generated) -> dict[str, list[tuple]]:
                 class_label=label,
                 provenance=provenance,
             )
-            stored[label].append((image, clip))
+            stored[label].append((image.key, clip.key))
     return stored
 
 
-def build_preview(*, study: Study, preview: dict) -> None:
-    examples = [(label, pair) for label in preview for pair in preview[label]]
-    if not examples:
-        return
-    phase = Phase.objects.create(study=study, kind=Phase.Kind.PREVIEW, order=0, title="Examples")
-    for order, (label, (image, clip)) in enumerate(examples):
-        trial = Trial.objects.create(
-            phase=phase,
-            order=order,
+def preview_phase(*, preview: dict) -> PhasePlan:
+    """Each example plays a clip and shows the image it was made from."""
+    trials = [
+        TrialPlan(
             trial_type=Trial.Type.AUDIO_TO_IMAGE,
             prompt=clip,
+            options=[OptionPlan(stimulus=image, is_correct=True, identity=label)],
             class_label=label,
         )
-        TrialOption.objects.create(
-            trial=trial, stimulus=image, order=0, is_correct=True, identity=label
-        )
+        for label in preview
+        for image, clip in preview[label]
+    ]
+    return PhasePlan(kind=Phase.Kind.PREVIEW, title="Examples", trials=trials)
 
 
-def build_test(*, study: Study, pool: dict, n_trials: int, rng: random.Random) -> None:
-    phase = Phase.objects.create(study=study, kind=Phase.Kind.TEST, order=1, title="Test")
+def matching_phase(*, pool: dict, n_trials: int, rng: random.Random) -> PhasePlan:
     labels = sorted(pool)
     unused = {label: [] for label in labels}
-    for order in range(n_trials):
+    trials = []
+    for _ in range(n_trials):
         answer = rng.choice(labels)
         if not unused[answer]:  # every clip of a class is used once before any repeats
             unused[answer] = rng.sample(pool[answer], len(pool[answer]))
         image, clip = unused[answer].pop()
-        trial = Trial.objects.create(
-            phase=phase,
-            order=order,
-            trial_type=Trial.Type.AUDIO_TO_IMAGE,
-            prompt=clip,
-            class_label=answer,
-        )
-        for option_order, label in enumerate(labels):
-            option_image = image if label == answer else rng.choice(pool[label])[0]
-            TrialOption.objects.create(
-                trial=trial,
-                stimulus=option_image,
-                order=option_order,
+        options = [
+            OptionPlan(
+                stimulus=image if label == answer else rng.choice(pool[label])[0],
                 is_correct=label == answer,
                 identity=label,
             )
+            for label in labels
+        ]
+        trials.append(
+            TrialPlan(
+                trial_type=Trial.Type.AUDIO_TO_IMAGE,
+                prompt=clip,
+                options=options,
+                class_label=answer,
+            )
+        )
+    return PhasePlan(kind=Phase.Kind.TEST, title="Test", trials=trials)

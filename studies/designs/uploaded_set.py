@@ -22,9 +22,16 @@ from typing import IO
 
 from django.conf import settings
 
-from studies.designs import DesignError
+from studies.designs import (
+    DesignError,
+    DesignParams,
+    OptionPlan,
+    PhasePlan,
+    StudyPlan,
+    TrialPlan,
+)
 from studies.media import MediaError, MediaInfo, probe_audio, probe_image
-from studies.models import Phase, Stimulus, Study, Trial, TrialOption
+from studies.models import Phase, Study, Trial
 from studies.stimuli import stimulus_store
 
 KIND = "uploaded_set"
@@ -36,21 +43,11 @@ TRIAL_TYPES = tuple(Trial.Type.values)
 
 
 @dataclass(frozen=True)
-class Params:
+class Params(DesignParams):
     trial_type: str = Trial.Type.AUDIO_TO_IMAGE
     n_options: int = 3
     n_test_trials: int | None = None
     n_preview_per_class: int = 4
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "Params":
-        known = {name for name in cls.__dataclass_fields__}
-        problems = [f"Unknown design parameter {name!r}" for name in values if name not in known]
-        params = cls(**{name: value for name, value in values.items() if name in known})
-        problems += params.problems()
-        if problems:
-            raise DesignError(problems)
-        return params
 
     def problems(self) -> list[str]:
         problems = []
@@ -231,31 +228,30 @@ def design_problems(params: Params, plan: UploadPlan) -> list[str]:
     return problems
 
 
-def build(*, study: Study) -> None:
+def build(*, study: Study) -> StudyPlan:
+    """Store the set's media (keyed by their manifest paths) and plan the trials."""
     params = Params.from_dict(study.design_params)
     if not study.source_upload:
         raise DesignError(["The study has no uploaded set."])
     with study.source_upload.open("rb") as source, zipfile.ZipFile(source) as archive:
-        plan = plan_from_archive(archive, check_media=True)
-        problems = design_problems(params, plan)
+        upload = plan_from_archive(archive, check_media=True)
+        problems = design_problems(params, upload)
         if problems:
             raise DesignError(problems)
-        stimuli = store_stimuli(study=study, archive=archive, plan=plan)
+        store_stimuli(study=study, archive=archive, plan=upload)
     rng = random.Random(study.seed)
-    build_preview_phase(study=study, plan=plan, params=params, stimuli=stimuli, rng=rng)
-    build_test_phase(study=study, plan=plan, params=params, stimuli=stimuli, rng=rng)
-    add_catch_trials(study=study, plan=plan, params=params, stimuli=stimuli, rng=rng)
+    preview = preview_phase(plan=upload, params=params)
+    test = matching_phase(plan=upload, params=params, rng=rng)
+    test.trials.extend(catch_trials(plan=upload, params=params, rng=rng))
+    return StudyPlan(phases=[phase for phase in (preview, test) if phase.trials])
 
 
-def store_stimuli(
-    *, study: Study, archive: zipfile.ZipFile, plan: UploadPlan
-) -> dict[str, Stimulus]:
+def store_stimuli(*, study: Study, archive: zipfile.ZipFile, plan: UploadPlan) -> None:
     descriptions = {row.image: row.description for row in plan.rows if row.description}
     classes = {name: row.class_label for row in plan.rows for name in (row.image, row.audio)}
-    stimuli = {}
     for name, original in plan.media.items():
         try:
-            stimuli[name] = stimulus_store(
+            stimulus_store(
                 study=study,
                 key=name,
                 data=archive.read(plan.members[name]),
@@ -266,7 +262,6 @@ def store_stimuli(
             )
         except MediaError as error:
             raise DesignError([f"{name}: {error}"]) from error
-    return stimuli
 
 
 def prompt_and_answer(row: ManifestRow, trial_type: str) -> tuple[str, str]:
@@ -275,78 +270,67 @@ def prompt_and_answer(row: ManifestRow, trial_type: str) -> tuple[str, str]:
     return row.image, row.audio
 
 
-def build_preview_phase(*, study, plan, params, stimuli, rng) -> None:
+def preview_phase(*, plan: UploadPlan, params: Params) -> PhasePlan:
+    """The first preview rows of each class, shown as worked examples."""
     by_class = rows_by_class(plan.rows_with_role("preview"))
     chosen = [
         row for label in sorted(by_class) for row in by_class[label][: params.n_preview_per_class]
     ]
-    if not chosen:
-        return
-    phase = Phase.objects.create(study=study, kind=Phase.Kind.PREVIEW, order=0, title="Examples")
-    for order, row in enumerate(chosen):
-        create_trial(
-            phase=phase, order=order, row=row, options=[(row, True)], params=params, stimuli=stimuli
-        )
+    trials = [trial_plan(row=row, options=[(row, True)], params=params) for row in chosen]
+    return PhasePlan(kind=Phase.Kind.PREVIEW, title="Examples", trials=trials)
 
 
-def build_test_phase(*, study, plan, params, stimuli, rng) -> None:
+def matching_phase(*, plan: UploadPlan, params: Params, rng: random.Random) -> PhasePlan:
     test_rows = plan.rows_with_role("test")
     rng.shuffle(test_rows)
     chosen = test_rows[: params.n_test_trials or len(test_rows)]
     by_class = rows_by_class(test_rows)
-    phase = Phase.objects.create(study=study, kind=Phase.Kind.TEST, order=1, title="Test")
-    for order, row in enumerate(chosen):
-        other_classes = sorted(label for label in by_class if label != row.class_label)
-        distractor_classes = rng.sample(other_classes, params.n_options - 1)
-        options = [(row, True)] + [(rng.choice(by_class[c]), False) for c in distractor_classes]
-        create_trial(
-            phase=phase, order=order, row=row, options=options, params=params, stimuli=stimuli
-        )
+    trials = [
+        trial_plan(row=row, options=matching_options(row, by_class, params, rng), params=params)
+        for row in chosen
+    ]
+    return PhasePlan(kind=Phase.Kind.TEST, title="Test", trials=trials)
 
 
-def add_catch_trials(*, study, plan, params, stimuli, rng) -> None:
-    """Catch rows become trials of the test phase whose distractors come from other classes."""
-    catch_rows = plan.rows_with_role("catch")
-    if not catch_rows:
-        return
-    phase = Phase.objects.get(study=study, kind=Phase.Kind.TEST)
+def catch_trials(*, plan: UploadPlan, params: Params, rng: random.Random) -> list[TrialPlan]:
+    """Catch rows become test trials whose distractors come from other classes."""
     by_class = rows_by_class(plan.rows_with_role("test"))
-    start = phase.trials.count()
-    for offset, row in enumerate(catch_rows):
-        other_classes = sorted(label for label in by_class if label != row.class_label)
-        distractor_classes = rng.sample(other_classes, params.n_options - 1)
-        options = [(row, True)] + [(rng.choice(by_class[c]), False) for c in distractor_classes]
-        trial = create_trial(
-            phase=phase,
-            order=start + offset,
+    return [
+        trial_plan(
             row=row,
-            options=options,
+            options=matching_options(row, by_class, params, rng),
             params=params,
-            stimuli=stimuli,
+            is_catch=True,
         )
-        Trial.objects.filter(pk=trial.pk).update(is_catch=True, condition="catch")
+        for row in plan.rows_with_role("catch")
+    ]
 
 
-def create_trial(*, phase, order, row, options, params, stimuli) -> Trial:
+def matching_options(row: ManifestRow, by_class: dict, params: Params, rng) -> list[tuple]:
+    """The row's own partner, then one partner from each of n_options - 1 other classes."""
+    other_classes = sorted(label for label in by_class if label != row.class_label)
+    distractor_classes = rng.sample(other_classes, params.n_options - 1)
+    return [(row, True)] + [(rng.choice(by_class[c]), False) for c in distractor_classes]
+
+
+def trial_plan(*, row: ManifestRow, options: list[tuple], params: Params, is_catch=False):
     """One trial: the row's prompt, and options given as (row, is_correct) in canonical order."""
     prompt, _ = prompt_and_answer(row, params.trial_type)
-    trial = Trial.objects.create(
-        phase=phase,
-        order=order,
+    return TrialPlan(
         trial_type=params.trial_type,
-        prompt=stimuli[prompt],
+        prompt=prompt,
+        options=[
+            OptionPlan(
+                stimulus=prompt_and_answer(option_row, params.trial_type)[1],
+                is_correct=is_correct,
+                identity=option_row.class_label,
+            )
+            for option_row, is_correct in options
+        ],
         class_label=row.class_label,
+        condition="catch" if is_catch else "main",
+        is_catch=is_catch,
     )
-    for option_order, (option_row, is_correct) in enumerate(options):
-        _, option_name = prompt_and_answer(option_row, params.trial_type)
-        TrialOption.objects.create(
-            trial=trial,
-            stimulus=stimuli[option_name],
-            order=option_order,
-            is_correct=is_correct,
-            identity=option_row.class_label,
-        )
-    return trial
 
 
 def rows_by_class(rows: list[ManifestRow]) -> dict[str, list[ManifestRow]]:
