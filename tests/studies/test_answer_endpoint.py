@@ -58,3 +58,28 @@ def test_refusals_say_why(live_study):
     assert "not the current trial" in skipping.json()["error"]
     assert post_answer(bot, str(later), 7).status_code == 400
     assert not Response.objects.exists()
+
+
+def test_the_reply_shows_the_next_trial_exactly_as_its_page_would(live_study):
+    """One trial screen: the script swaps in the same markup a page load renders."""
+    bot = Bot(client=Client(), study_slug=live_study.slug)
+    trial = re.search(r'name="trial" value="([0-9a-f-]+)"', bot.reach_first_trial()).group(1)
+    reply = post_answer(bot, trial, 0).json()["next"]
+    page = bot.page().content.decode()
+    assert reply["html"].strip() in page
+    assert reply["html"].count('type="radio" name="choice"') == 3
+    assert f'name="trial" value="{reply["trial"]}"' in reply["html"]
+    assert "Task 2 of 9" in reply["html"]
+    assert [o["url"] for o in reply["options"]] == re.findall(
+        r'<img src="(/p/[^"]+)" alt="Option', reply["html"]
+    )
+
+
+def test_the_page_prefetches_what_the_reply_then_shows(live_study):
+    bot = Bot(client=Client(), study_slug=live_study.slug)
+    first = bot.reach_first_trial()
+    prefetched = re.findall(r'<link rel="prefetch" href="([^"]+)"', first)
+    trial = re.search(r'name="trial" value="([0-9a-f-]+)"', first).group(1)
+    reply = post_answer(bot, trial, 0).json()["next"]
+    shown = re.findall(r'src="(/p/[^"]+/m/[^"]+)"', reply["html"])
+    assert len(prefetched) == 4 and sorted(prefetched) == sorted(shown)
