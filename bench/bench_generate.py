@@ -14,15 +14,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-CHECKPOINT = ROOT / "modeling" / "checkpoints" / "synvae_digits_beta0.5.pt"
+CHECKPOINT = ROOT / "modeling" / "weights" / "synvae_digits_beta0.5.pt"
 
 
 def main() -> None:
     import torch
 
     from modeling.data.melody import melody_to_midi
-    from modeling.generate import render_pairs, synvae_melodies
     from modeling.render import synthesize
+    from modeling.synvae.generate import render_pairs, synvae_melodies
     from studies.media import clean_audio
 
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))

@@ -27,9 +27,9 @@ def time_steps(model, loss_fn, batch, *, repeats: int, step: int) -> float:
 
 
 def main() -> None:
-    from modeling.musicvae import MusicVAE, MusicVAEConfig, musicvae_step_loss
-    from modeling.synvae import SynVAE, SynVAEConfig, synvae_step_loss
-    from modeling.visvae import VisVAE, VisVAEConfig, visvae_step_loss
+    from modeling.synvae.model import SynVAE, SynVAEConfig, synvae_step_loss
+    from modeling.synvae.musicvae import MusicVAE, MusicVAEConfig, musicvae_step_loss
+    from modeling.synvae.visvae import VisVAE, VisVAEConfig, visvae_step_loss
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int)

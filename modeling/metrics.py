@@ -1,10 +1,12 @@
-"""Evaluation metrics of the SynVAE paper (Table 1), as pure functions on tensors.
+"""Evaluation metrics of the SynVAE paper (Table 1), as pure functions on tensors; any family
+may use them.
 
-MSE is summed over the pixels of an image and averaged over images; KL is summed over latent
-dimensions and averaged over examples; Precision@k is class-based retrieval in a latent space;
-accuracy compares predicted and true labels; ``mine_lower_bound`` is a Donsker-Varadhan (MINE)
-lower bound on mutual information, trained on one part of the pairs and read on held-out pairs as
-in DEMINE (Lin et al. 2019), so that the number is not inflated by over-fitting.
+MSE is summed over the pixels of an image and averaged over images (the KL column is
+``modeling.gaussian.gaussian_kl`` averaged over examples); Precision@k is class-based retrieval
+in a latent space; accuracy compares predicted and true labels; ``mine_lower_bound`` is a
+Donsker-Varadhan (MINE) lower bound on mutual information, trained on one part of the pairs and
+read on held-out pairs as in DEMINE (Lin et al. 2019), so that the number is not inflated by
+over-fitting.
 """
 
 from __future__ import annotations
@@ -26,17 +28,6 @@ def summed_mse(reconstructions: Tensor, images: Tensor) -> float:
     """Squared error summed over each image's pixels, averaged over images."""
     diff = _as_tensor(reconstructions).float() - _as_tensor(images).float()
     return float(diff.pow(2).flatten(1).sum(dim=1).mean())
-
-
-def gaussian_kl(mu: Tensor, *, logvar: Tensor | None = None, sigma: Tensor | None = None) -> float:
-    """KL(N(mu, var) || N(0, I)) summed over dimensions, averaged over examples."""
-    mu = _as_tensor(mu).float()
-    if (logvar is None) == (sigma is None):
-        raise ValueError("give exactly one of logvar or sigma")
-    if logvar is None:
-        logvar = 2.0 * torch.log(_as_tensor(sigma).float().clamp_min(1e-12))
-    logvar = _as_tensor(logvar).float()
-    return float((0.5 * (logvar.exp() + mu.pow(2) - 1.0 - logvar)).sum(dim=1).mean())
 
 
 def precision_at_k(latents: Tensor, labels: Tensor, *, k: int = 10) -> float:

@@ -1,4 +1,5 @@
-"""MIDI -> audio files and piano-roll pictures, with no system libraries.
+"""MIDI -> audio files and piano-roll pictures, melodies -> stimulus clips, pixels -> PNG, with no
+system libraries.
 
 Synthesis uses TinySoundFont (the ``tinysoundfont`` wheel) with the General MIDI soundfont
 that ships inside pretty_midi (TimGM6mb.sf2), rendered offline, never through an audio
@@ -12,11 +13,16 @@ from __future__ import annotations
 
 import copy
 import functools
+import io
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pretty_midi
+
+from modeling.data.melody import melody_to_midi
 
 SOUNDFONT = Path(pretty_midi.__file__).parent / "TimGM6mb.sf2"
 DEFAULT_SAMPLE_RATE = 22050
@@ -153,6 +159,49 @@ def render_midi_to_files(
         paths[audio_format] = out_dir / f"{stem}.{audio_format}"
         write_audio(audio, paths[audio_format], sample_rate=sample_rate, format=audio_format)
     return paths
+
+
+def melody_audio(
+    tokens: Sequence[int],
+    *,
+    sample_rate: int = DEFAULT_SAMPLE_RATE,
+    format: str = "flac",
+    tempo_bpm: float = 120.0,
+    program: int = 0,
+) -> tuple[bytes, bytes]:
+    """(audio file, MIDI file) of a 2-bar melody, as every study renders it.
+
+    Synthesised with a 0.3 s tail, padded with silence to the full two bars (however early the
+    last note ends), loudness-normalised, and written as ``format`` (FLAC by default: lossless,
+    so the platform encodes what participants hear).
+    """
+    tail_s = 0.3
+    midi = melody_to_midi(tokens, tempo_bpm=tempo_bpm, program=program)
+    audio = synthesize(midi, sample_rate=sample_rate, tail_s=tail_s)
+    two_bars = int((2 * 4 * 60 / tempo_bpm + tail_s) * sample_rate)
+    audio = normalise_loudness(np.pad(audio, (0, max(0, two_bars - len(audio)))))
+    with tempfile.TemporaryDirectory() as folder:
+        clip, mid = Path(folder) / f"clip.{format}", Path(folder) / "clip.mid"
+        write_audio(audio, clip, sample_rate=sample_rate, format=format)
+        midi.write(str(mid))
+        return clip.read_bytes(), mid.read_bytes()
+
+
+def image_png(pixels: np.ndarray, *, scale: int = 4) -> bytes:
+    """[C, H, W] in [0, 1] -> PNG (dark ink on white for one channel), enlarged `scale` times."""
+    from PIL import Image
+
+    array = np.clip(pixels, 0, 1)
+    if array.shape[0] == 1:
+        picture = Image.fromarray((255 - array[0] * 255).astype("uint8"), mode="L")
+    else:
+        picture = Image.fromarray(
+            (np.transpose(array, (1, 2, 0)) * 255).astype("uint8"), mode="RGB"
+        )
+    picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def anonymous_midi(pm: pretty_midi.PrettyMIDI) -> pretty_midi.PrettyMIDI:

@@ -117,7 +117,7 @@ def failure_text(error: Exception) -> str:
 
 
 def modeling_call(run: ModelRun, *, folder: Path, on_progress) -> dict:
-    from modeling import train
+    from modeling.synvae import train
 
     params = dict(run.params)
     common = {"preset": params["preset"], "seed": params["seed"], "on_progress": on_progress}

@@ -24,6 +24,7 @@ from PIL import Image, UnidentifiedImageError
 SPLIT_FRACTIONS = (0.70, 0.15, 0.15)
 SPLITS = ("train", "val", "test")
 MNIST_FILE = "data/mnist.pkl.gz"
+NAMED_SETS = ("digits", "mnist")  # what ``load_image_set`` loads by name
 
 
 @dataclass
@@ -41,6 +42,16 @@ class ImageSet:
     def image_shape(self) -> tuple[int, int, int]:
         """(channels, height, width) of every image."""
         return tuple(int(d) for d in self.train_x.shape[1:])
+
+
+def load_image_set(dataset: str, *, seed: int = 0, limit: int | None = None) -> ImageSet:
+    """A named image set: ``digits`` (:func:`load_digits_28`) or ``mnist`` (:func:`load_mnist`,
+    at most ``limit`` images per split)."""
+    if dataset == "digits":
+        return load_digits_28(seed=seed)
+    if dataset == "mnist":
+        return load_mnist(limit=limit, seed=seed)
+    raise ValueError(f"unknown dataset {dataset!r}; use 'digits' or 'mnist'")
 
 
 def load_digits_28(*, seed: int = 0) -> ImageSet:

@@ -10,6 +10,7 @@ from modeling.data.images import (
     ImageSet,
     load_digits_28,
     load_image_folder,
+    load_image_set,
     load_mnist,
     validate_image_set,
 )
@@ -30,6 +31,14 @@ def test_digits_are_mnist_shaped_and_scaled(digits):
     assert digits.train_x[:, :, :, -4:].max() == 0.0
     assert digits.train_x[:, :, 4:24, 4:24].mean() > 0.1
     assert "not MNIST" in digits.description["note"]
+
+
+def test_image_sets_load_by_name_and_an_unknown_name_is_refused(digits):
+    named = load_image_set("digits", seed=0)
+    assert named.description == digits.description
+    assert np.array_equal(named.test_x, digits.test_x)
+    with pytest.raises(ValueError, match="unknown dataset 'cifar'"):
+        load_image_set("cifar")
 
 
 def test_digits_split_is_stratified_70_15_15_and_seeded(digits):

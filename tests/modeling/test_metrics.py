@@ -7,7 +7,6 @@ import torch
 
 from modeling.metrics import (
     accuracy,
-    gaussian_kl,
     mine_lower_bound,
     precision_at_k,
     predict_labels,
@@ -19,13 +18,6 @@ def test_mse_is_summed_over_pixels_and_averaged_over_images():
     images = torch.zeros(4, 1, 28, 28)
     assert math.isclose(summed_mse(torch.full_like(images, 0.5), images), 784 * 0.25)
     assert summed_mse(images, images) == 0.0
-
-
-def test_kl_of_the_prior_is_zero_and_of_a_shifted_mean_is_half_its_square():
-    assert gaussian_kl(torch.zeros(5, 3), logvar=torch.zeros(5, 3)) == pytest.approx(0.0)
-    assert gaussian_kl(torch.ones(5, 3), sigma=torch.ones(5, 3)) == pytest.approx(1.5)
-    with pytest.raises(ValueError):
-        gaussian_kl(torch.zeros(2, 2))
 
 
 def test_precision_at_10_is_one_on_separated_clusters_and_chance_on_noise():

@@ -1,5 +1,6 @@
 """MIDI -> audio: audible, correctly timed, loudness-normalised, decodable files without tags."""
 
+import io
 import struct
 
 import numpy as np
@@ -11,6 +12,8 @@ from PIL import Image
 from modeling.data.melody import melody_to_midi, pitch_to_token
 from modeling.render import (
     SOUNDFONT,
+    image_png,
+    melody_audio,
     normalise_loudness,
     piano_roll_png,
     render_midi_to_files,
@@ -168,3 +171,27 @@ def test_sine_fallback_when_tinysoundfont_is_missing(tune, monkeypatch):
     audio = render.synthesize(tune, sample_rate=SR, tail_s=0.5)
     assert len(audio) == int(4.5 * SR)
     assert segment_dbfs(audio, 0.55, 1.0) > -40.0
+
+
+def test_a_melody_clip_lasts_two_bars_however_early_its_last_note_ends():
+    early = melody((0, 60), (2, 62))
+    early[4] = 1  # NOTE_OFF at step 4: the melody stops at 0.5 s
+    flac, midi = melody_audio(early)
+    audio, sample_rate = soundfile.read(io.BytesIO(flac), dtype="float32")
+    assert sample_rate == SR and len(audio) == int(4.3 * SR)
+    assert segment_dbfs(audio, 0.0, 0.5) > -30.0 and segment_dbfs(audio, 2.0, 4.3) < -80.0
+    notes = pretty_midi.PrettyMIDI(io.BytesIO(midi)).instruments[0].notes
+    assert [n.pitch for n in notes] == [60, 62] and notes[-1].end == pytest.approx(0.5)
+
+
+def test_a_melody_clip_can_be_ogg_for_hand_made_sets():
+    ogg, _ = melody_audio(melody((0, 60), (8, 67)), format="ogg")
+    assert soundfile.info(io.BytesIO(ogg)).format == "OGG"
+
+
+def test_a_grey_image_is_dark_ink_on_white_and_enlarged():
+    pixels = np.zeros((1, 28, 28), dtype=np.float32)
+    pixels[0, 10:18, 10:18] = 1.0
+    picture = Image.open(io.BytesIO(image_png(pixels, scale=4)))
+    assert picture.size == (112, 112) and picture.mode == "L"
+    assert picture.getpixel((0, 0)) == 255 and picture.getpixel((56, 56)) == 0

@@ -69,7 +69,7 @@ def test_a_researcher_turns_a_trained_synvae_run_into_a_draft_matching_study(cli
         kind=ModelRun.Kind.SYNVAE,
         params={"dataset": "digits", "beta": 0.5, "seed": 7},
         status=ModelRun.Status.SUCCEEDED,
-        checkpoint=str(settings.BASE_DIR / "modeling/checkpoints/synvae_digits_beta0.5.pt"),
+        checkpoint=str(settings.BASE_DIR / "modeling/weights/synvae_digits_beta0.5.pt"),
     )
     unfinished = ModelRun.objects.create(name="still training", kind=ModelRun.Kind.SYNVAE)
     client.force_login(researcher)

@@ -79,10 +79,10 @@ def test_generated_trials_play_one_clip_and_offer_one_image_per_class():
 
 
 def test_a_missing_or_wrong_checkpoint_is_reported_and_nothing_is_built():
-    _, missing = generate(checkpoint="modeling/checkpoints/no-such.pt")
+    _, missing = generate(checkpoint="modeling/weights/no-such.pt")
     assert missing.status == GenerationJob.Status.FAILED
-    assert missing.problems == ["The checkpoint modeling/checkpoints/no-such.pt does not exist."]
-    study, wrong = generate(checkpoint="modeling/checkpoints/musicvae_cpu_demo.pt")
+    assert missing.problems == ["The checkpoint modeling/weights/no-such.pt does not exist."]
+    study, wrong = generate(checkpoint="modeling/weights/musicvae_cpu_demo.pt")
     assert wrong.status == GenerationJob.Status.FAILED
     assert "could not be generated" in wrong.problems[0] and "synvae" in wrong.problems[0]
     assert study.status == Study.Status.DRAFT
@@ -159,7 +159,7 @@ def test_a_model_stage_whose_worker_died_is_redone_by_the_next_worker(settings, 
 
 def test_an_mnist_study_is_generated_from_the_committed_mnist_checkpoint():
     study, job = generate(
-        checkpoint="modeling/checkpoints/synvae_mnist10k_beta0.5.pt",
+        checkpoint="modeling/weights/synvae_mnist10k_beta0.5.pt",
         dataset="mnist",
         n_test_trials=3,
         n_preview_per_class=0,

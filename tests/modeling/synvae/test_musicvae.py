@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from modeling.data.melody import NUM_CLASSES, STEPS
-from modeling.musicvae import (
+from modeling.synvae.musicvae import (
     MusicVAE,
     MusicVAEConfig,
     beta_at,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from modeling.selection import most_distant_classes, select_stimuli
+from modeling.synvae.selection import most_distant_classes, select_stimuli
 
 
 def constructed_latents():

@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from modeling.data.melody import NUM_CLASSES, STEPS
-from modeling.musicvae import MusicVAEConfig
-from modeling.synvae import RELAXATIONS, SynVAE, SynVAEConfig, synvae_step_loss
-from modeling.visvae import VisVAEConfig
+from modeling.synvae.model import RELAXATIONS, SynVAE, SynVAEConfig, synvae_step_loss
+from modeling.synvae.musicvae import MusicVAEConfig
+from modeling.synvae.visvae import VisVAEConfig
 
 
 def tiny_synvae(relaxation: str = "straight_through", seed: int = 0) -> SynVAE:
@@ -80,7 +80,7 @@ def test_a_training_step_lowers_the_loss_and_leaves_music_untouched():
 
 
 def test_kl_warmup_ramps_beta_and_a_collapsed_batch_has_one_melody():
-    from modeling.synvae import beta_with_warmup, distinct_rows
+    from modeling.synvae.model import beta_with_warmup, distinct_rows
 
     config = SynVAEConfig(
         visual=VisVAEConfig.tiny(z_size=8),

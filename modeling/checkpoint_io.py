@@ -3,12 +3,15 @@
 A checkpoint holds the model kind, the format version, the model config (a plain dict), the data
 description, the seed, metrics and history, the weights, and - for resuming - the optimiser state,
 the step and the random number generator state. ``load_checkpoint`` refuses a file of another
-model kind or format version with a message that says which.
+model kind or format version with a message that says which. Files hold plain values only
+(dicts, lists, numbers, strings, tensors) and are read with ``weights_only=True``: no pickled
+class or module path is stored, so moving code between modules never breaks old files.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,25 +83,23 @@ def load_checkpoint(path: Path | str, *, expected_kind: str | None) -> Checkpoin
     return Checkpoint(**raw, path=str(path))
 
 
+# kind -> (module, config class, model class). A family adds its networks here; the module is
+# imported only when a checkpoint of that kind is loaded.
+MODEL_KINDS: dict[str, tuple[str, str, str]] = {
+    "musicvae": ("modeling.synvae.musicvae", "MusicVAEConfig", "MusicVAE"),
+    "visvae": ("modeling.synvae.visvae", "VisVAEConfig", "VisVAE"),
+    "synvae": ("modeling.synvae.model", "SynVAEConfig", "SynVAE"),
+    "classifier": ("modeling.synvae.classifier", "ClassifierConfig", "ImageClassifier"),
+}
+
+
 def model_classes(kind: str) -> tuple[type, type]:
     """(ConfigClass, ModelClass) for a model kind."""
-    if kind == "musicvae":
-        from modeling.musicvae import MusicVAE, MusicVAEConfig
-
-        return MusicVAEConfig, MusicVAE
-    if kind == "visvae":
-        from modeling.visvae import VisVAE, VisVAEConfig
-
-        return VisVAEConfig, VisVAE
-    if kind == "synvae":
-        from modeling.synvae import SynVAE, SynVAEConfig
-
-        return SynVAEConfig, SynVAE
-    if kind == "classifier":
-        from modeling.classifier import ClassifierConfig, ImageClassifier
-
-        return ClassifierConfig, ImageClassifier
-    raise CheckpointError(f"unknown model kind {kind!r}")
+    if kind not in MODEL_KINDS:
+        raise CheckpointError(f"unknown model kind {kind!r}")
+    module_name, config_name, model_name = MODEL_KINDS[kind]
+    module = importlib.import_module(module_name)
+    return getattr(module, config_name), getattr(module, model_name)
 
 
 def build_model(kind: str, config: dict) -> nn.Module:
@@ -122,6 +123,14 @@ def slim_checkpoint(source: Path | str, destination: Path | str) -> Path:
     checkpoint.optimizer_state = None
     checkpoint.rng_state = None
     return save_checkpoint(checkpoint, destination)
+
+
+def update_checkpoint_metrics(path: Path | str, metrics: dict, **description) -> None:
+    """Replace the stored metrics (and add ``description`` entries) of a checkpoint file."""
+    checkpoint = load_checkpoint(path, expected_kind=None)
+    checkpoint.metrics = metrics
+    checkpoint.data_description = dict(checkpoint.data_description, **description)
+    save_checkpoint(checkpoint, path)
 
 
 def file_sha256(path: Path | str) -> str:

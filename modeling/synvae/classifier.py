@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 from torch import Tensor, nn
 
-from modeling.visvae import VisVAEConfig, build_encoder_convs
+from modeling.synvae.visvae import VisVAEConfig, build_encoder_convs
 
 KIND = "classifier"
 

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from modeling.data.melody import NUM_CLASSES, STEPS
+from modeling.gaussian import gaussian_kl
 
 KIND = "musicvae"
 
@@ -103,12 +104,6 @@ class LossTerms:
     kl_cost: Tensor
     beta: float
     metrics: dict[str, float] = field(default_factory=dict)
-
-
-def kl_to_standard_normal(mu: Tensor, sigma: Tensor) -> Tensor:
-    """KL(N(mu, sigma^2) || N(0, I)) summed over latent dimensions: one value per example."""
-    variance = sigma.pow(2)
-    return 0.5 * (variance + mu.pow(2) - 1.0 - torch.log(variance + 1e-12)).sum(dim=-1)
 
 
 def beta_at(*, step: int, max_beta: float, beta_rate: float) -> float:
@@ -320,7 +315,7 @@ def musicvae_loss(
     """
     steps_ce = F.cross_entropy(logits.transpose(1, 2), targets, reduction="none")
     reconstruction = steps_ce.sum(dim=1)
-    kl = kl_to_standard_normal(mu, sigma)
+    kl = gaussian_kl(mu, sigma=sigma)
     kl_cost = torch.clamp(kl - free_bits * math.log(2.0), min=0.0)
     loss = (reconstruction + beta * kl_cost).mean()
     accuracy = (logits.argmax(-1) == targets).float().mean()
@@ -343,7 +338,7 @@ def musicvae_loss(
 def musicvae_step_loss(
     model: MusicVAE, batch: tuple[Tensor, ...], *, step: int
 ) -> tuple[Tensor, dict[str, float]]:
-    """Loss for one training batch at ``step`` (for ``modeling.train.train``)."""
+    """Loss for one training batch at ``step`` (for ``modeling.loop.train``)."""
     tokens = batch[0]
     config = model.config
     teacher_p = teacher_forcing_probability(

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import Tensor, nn
 
+from modeling.gaussian import gaussian_kl
+
 KIND = "visvae"
 ARCHITECTURES = ("28x28x1", "64x64x3")
 
@@ -134,11 +136,6 @@ class VisVAE(nn.Module):
         return {"reconstruction": self.decode(z), "mu": mu, "logvar": logvar, "z": z}
 
 
-def kl_from_logvar(mu: Tensor, logvar: Tensor) -> Tensor:
-    """KL(N(mu, exp(logvar)) || N(0, I)) summed over latent dimensions: one value per example."""
-    return 0.5 * (logvar.exp() + mu.pow(2) - 1.0 - logvar).sum(dim=-1)
-
-
 def summed_squared_error(reconstruction: Tensor, target: Tensor) -> Tensor:
     """Squared error summed over all pixels: one value per image (the paper's MSE)."""
     return (reconstruction - target).pow(2).flatten(1).sum(dim=1)
@@ -147,9 +144,12 @@ def summed_squared_error(reconstruction: Tensor, target: Tensor) -> Tensor:
 def visvae_loss(
     *, reconstruction: Tensor, target: Tensor, mu: Tensor, logvar: Tensor, beta: float
 ) -> tuple[Tensor, dict[str, float]]:
-    """beta-VAE objective: summed squared error + beta * KL, averaged over the batch."""
+    """beta-VAE objective: summed squared error + beta * KL, averaged over the batch.
+
+    The SynVAE's objective (paper eq. 1) is the same, with the visual encoder's mu and logvar.
+    """
     mse = summed_squared_error(reconstruction, target)
-    kl = kl_from_logvar(mu, logvar)
+    kl = gaussian_kl(mu, logvar=logvar)
     loss = (mse + beta * kl).mean()
     return loss, {
         "loss": float(loss.detach()),
@@ -161,7 +161,7 @@ def visvae_loss(
 def visvae_step_loss(
     model: VisVAE, batch: tuple[Tensor, ...], *, step: int
 ) -> tuple[Tensor, dict[str, float]]:
-    """Loss for one batch (for ``modeling.train.train``); batch = (images, ...)."""
+    """Loss for one batch (for ``modeling.loop.train``); batch = (images, ...)."""
     images = batch[0]
     out = model(images)
     return visvae_loss(

@@ -6,15 +6,12 @@ a melody by the SynVAE (argmax decoding of its mean latent, so the same image al
 same melody), rendered with the bundled soundfont and loudness-normalised.
 
 Two stages, so each can run where it is cheap: `synvae_melodies` uses the model (the `gpu`
-queue), `render_pairs` synthesises and encodes audio (the `cpu` queue).
+queue), `render_pairs` synthesises and encodes audio (the `cpu` queue). Inference only: nothing
+here imports the training loop, training or evaluation code.
 """
 
-import io
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
 
 
 @dataclass(frozen=True)
@@ -34,45 +31,10 @@ class GeneratedSet:
     description: dict = field(default_factory=dict)
 
 
-def image_png(pixels: np.ndarray, *, scale: int = 4) -> bytes:
-    """[C, H, W] in [0, 1] -> PNG (dark ink on white for one channel), enlarged `scale` times."""
-    from PIL import Image
-
-    array = np.clip(pixels, 0, 1)
-    if array.shape[0] == 1:
-        picture = Image.fromarray((255 - array[0] * 255).astype("uint8"), mode="L")
-    else:
-        picture = Image.fromarray(
-            (np.transpose(array, (1, 2, 0)) * 255).astype("uint8"), mode="RGB"
-        )
-    picture = picture.resize((picture.width * scale, picture.height * scale), Image.NEAREST)
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def has_notes(tokens: list[int]) -> bool:
     from modeling.data.melody import NOTE_OFF
 
     return any(token > NOTE_OFF for token in tokens)
-
-
-def melody_audio(tokens: list[int], *, sample_rate: int = 22050) -> tuple[bytes, bytes]:
-    """(FLAC audio, MIDI file) of a 2-bar melody."""
-    from modeling.data.melody import melody_to_midi
-    from modeling.render import normalise_loudness, synthesize, write_audio
-
-    tempo_bpm, tail_s = 120.0, 0.3
-    midi = melody_to_midi(tokens, tempo_bpm=tempo_bpm)
-    audio = synthesize(midi, sample_rate=sample_rate, tail_s=tail_s)
-    # Every clip lasts the full two bars, however early its last note ends.
-    two_bars = int((2 * 4 * 60 / tempo_bpm + tail_s) * sample_rate)
-    audio = normalise_loudness(np.pad(audio, (0, max(0, two_bars - len(audio)))))
-    with tempfile.TemporaryDirectory() as folder:
-        flac, mid = Path(folder) / "clip.flac", Path(folder) / "clip.mid"
-        write_audio(audio, flac, sample_rate=sample_rate, format="flac")
-        midi.write(str(mid))
-        return flac.read_bytes(), mid.read_bytes()
 
 
 @dataclass
@@ -113,9 +75,10 @@ def synvae_melodies(
     """Select test images as the paper does and translate each to a melody (uses the model)."""
     import torch
 
-    from modeling.checkpoints import file_sha256, load_model
-    from modeling.selection import select_stimuli
-    from modeling.train import default_device, load_image_set
+    from modeling.checkpoint_io import file_sha256, load_model
+    from modeling.data.images import load_image_set
+    from modeling.device import default_device
+    from modeling.synvae.selection import select_stimuli
 
     device = device or default_device()
     model, saved = load_model(checkpoint, expected_kind="synvae", device=device)
@@ -168,7 +131,8 @@ def sounding_images(nearest: list[int], melodies: dict, per_class: int) -> tuple
 
 def render_pairs(plan: MelodyPlan) -> GeneratedSet:
     """Second stage (CPU): each planned image as a PNG and its melody as audio and MIDI."""
-    from modeling.train import load_image_set
+    from modeling.data.images import load_image_set
+    from modeling.render import image_png, melody_audio
 
     images = load_image_set(plan.dataset, seed=plan.seed)
     pairs = {
@@ -187,6 +151,17 @@ def render_pairs(plan: MelodyPlan) -> GeneratedSet:
     return GeneratedSet(classes=list(pairs), pairs=pairs, description=plan.description)
 
 
-def synvae_pairs(**options) -> GeneratedSet:
-    """Both stages in one call: the selected images, each with the melody the SynVAE makes."""
-    return render_pairs(synvae_melodies(**options))
+def write_pairs(generated: GeneratedSet, out_dir: Path | str) -> list[Path]:
+    """Each pair as ``<class>_<rank>.png / .flac / .mid`` in ``out_dir``; the written paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for pairs in generated.pairs.values():
+        for pair in pairs:
+            stem = f"{pair.class_label.replace(' ', '_')}_{pair.rank:02d}"
+            files = {".png": pair.image_png, ".flac": pair.audio_flac, ".mid": pair.midi}
+            for suffix, data in files.items():
+                path = out_dir / f"{stem}{suffix}"
+                path.write_bytes(data)
+                written.append(path)
+    return written

@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from modeling.musicvae import MusicVAE, MusicVAEConfig
-from modeling.visvae import VisVAE, VisVAEConfig, kl_from_logvar, summed_squared_error
+from modeling.synvae.musicvae import MusicVAE, MusicVAEConfig
+from modeling.synvae.visvae import VisVAE, VisVAEConfig, visvae_loss
 
 KIND = "synvae"
 RELAXATIONS = ("straight_through", "gumbel", "softmax", "logits")
@@ -88,7 +88,7 @@ class SynVAE(nn.Module):
         return [p for p in self.visual.parameters() if p.requires_grad]
 
     def parameters_to_optimize(self) -> list[nn.Parameter]:
-        """What ``modeling.train.train`` hands to the optimiser: the visual weights only."""
+        """What ``modeling.loop.train`` hands to the optimiser: the visual weights only."""
         return self.trainable_parameters()
 
     def encode_visual(self, images: Tensor) -> tuple[Tensor, Tensor]:
@@ -166,30 +166,18 @@ class SynVAE(nn.Module):
         }
 
 
-def synvae_loss(
-    *, reconstruction: Tensor, target: Tensor, mu_v: Tensor, logvar_v: Tensor, beta: float
-) -> tuple[Tensor, dict[str, float]]:
-    """Paper eq. 1: summed squared error + beta * KL on the visual encoder only."""
-    mse = summed_squared_error(reconstruction, target)
-    kl = kl_from_logvar(mu_v, logvar_v)
-    loss = (mse + beta * kl).mean()
-    return loss, {
-        "loss": float(loss.detach()),
-        "mse": float(mse.detach().mean()),
-        "kl": float(kl.detach().mean()),
-    }
-
-
 def synvae_step_loss(
     model: SynVAE, batch: tuple[Tensor, ...], *, step: int
 ) -> tuple[Tensor, dict[str, float]]:
+    """Paper eq. 1 (the VisVAE objective on the reconstruction through music, KL of the visual
+    encoder only) at the warmed-up beta, plus how many distinct melodies the batch produced."""
     images = batch[0]
     out = model(images)
-    loss, metrics = synvae_loss(
+    loss, metrics = visvae_loss(
         reconstruction=out["reconstruction"],
         target=images,
-        mu_v=out["mu_v"],
-        logvar_v=out["logvar_v"],
+        mu=out["mu_v"],
+        logvar=out["logvar_v"],
         beta=beta_with_warmup(model.config, step=step),
     )
     return loss, dict(metrics, distinct_melodies=distinct_rows(out["melody"].argmax(-1)))
