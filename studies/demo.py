@@ -9,9 +9,7 @@ examples, not a model's output; the SynVAE study kind replaces it with generated
 
 import io
 import random
-import tempfile
 import zipfile
-from pathlib import Path
 
 import numpy as np
 
@@ -52,15 +50,10 @@ def class_melody(label: str, rng: random.Random) -> list[int]:
 
 
 def clip_wav(label: str, rng: random.Random) -> bytes:
-    from modeling.data.melody import melody_to_midi
-    from modeling.render import normalise_loudness, synthesize, write_audio
+    from modeling.render import melody_audio
 
-    midi = melody_to_midi(class_melody(label, rng), tempo_bpm=120.0, program=0)
-    audio = normalise_loudness(synthesize(midi, sample_rate=22050, tail_s=0.3))
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "clip.ogg"
-        write_audio(audio, path, sample_rate=22050, format="ogg")
-        return path.read_bytes()
+    audio, _ = melody_audio(class_melody(label, rng), sample_rate=22050, format="ogg")
+    return audio
 
 
 def demo_set_zip(*, test_per_class: int = 7, preview_per_class: int = 4, seed: int = 0) -> bytes:
