@@ -8,9 +8,13 @@ Prints one line per network and batch size: parameters, seconds per step, exampl
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a plain script
 
 
 def time_steps(model, loss_fn, batch, *, repeats: int, step: int) -> float:
