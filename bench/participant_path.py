@@ -183,7 +183,7 @@ def build_study(*, trials: int, participants: int) -> tuple[str, int]:
     """
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from studies import services
+    from studies import generation, services
     from studies.models import Phase, Study, Trial
     from tests.factories import upload_zip
 
@@ -197,8 +197,8 @@ def build_study(*, trials: int, participants: int) -> tuple[str, int]:
         raters_per_trial=participants + 1,
         upload=SimpleUploadedFile("set.zip", upload, content_type="application/zip"),
     )
-    job = services.study_generate(study=study)
-    services.generation_job_run(job_id=job.pk)  # nothing to do when the eager build ran it
+    job = generation.study_generate(study=study)
+    generation.generation_job_run(job_id=job.pk)  # nothing to do when the eager build ran it
     study.refresh_from_db()
     if study.status != Study.Status.READY:
         raise SystemExit(f"the benchmark study was not built: {study.build_problems}")

@@ -125,7 +125,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 SYNLAB_MAX_UPLOAD_BYTES = env_int("SYNLAB_MAX_UPLOAD_BYTES", 500 * 1024 * 1024)
 SYNLAB_MEDIA_URL_MAX_AGE_S = env_int("SYNLAB_MEDIA_URL_MAX_AGE_S", 6 * 3600)
-# A running job not finished after this long is taken to be lost (its worker died) and redone.
+# Background jobs (studies/jobs.py): the process running a job refreshes its heartbeat every
+# lease/3 seconds, and every worker sweeps for lost jobs as often. A job whose heartbeat is older
+# than the lease is lost (its worker died): it is queued again and redone by another worker.
 SYNLAB_JOB_LEASE_S = env_int("SYNLAB_JOB_LEASE_S", 600)
 
 # Celery: the embedded default needs no server; CELERY_BROKER_URL=redis://... for production.
@@ -140,6 +142,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
+    # Redis hands an unacknowledged message to another worker after this long; such a duplicate
+    # of a job that is still running (its heartbeat is fresh) is skipped by the claim.
     else {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_S", 3600)}
 )
 if CELERY_BROKER_URL.startswith("filesystem"):

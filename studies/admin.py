@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from studies import exports, selectors, services, training
+from studies import exports, generation, selectors, services, training
 from studies.designs import kind_choices
 from studies.errors import ServiceError
 from studies.models import (
@@ -236,7 +236,7 @@ class StudyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Generate stimuli and trials")
     def generate(self, request, queryset):
-        self.run_on_each(request, queryset, services.study_generate, "generation queued")
+        self.run_on_each(request, queryset, generation.study_generate, "generation queued")
 
     @admin.action(description="Publish (open the participant link)")
     def publish(self, request, queryset):

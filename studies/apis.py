@@ -14,7 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import exception_handler
 
-from studies import exports, selectors, services
+from studies import exports, generation, selectors, services
 from studies.designs import DESIGN_MODULES
 from studies.errors import ServiceError
 from studies.models import GenerationJob, Participant, Stimulus, Study
@@ -177,7 +177,7 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=None, responses={202: JobSerializer})
     @action(detail=True, methods=["post"])
     def generate(self, request, pk=None):
-        job = services.study_generate(study=self.get_object())
+        job = generation.study_generate(study=self.get_object())
         return ApiResponse(JobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=None, responses={200: StudySerializer})

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -377,8 +378,13 @@ class Response(models.Model):
         return f"{self.participant} / {self.trial}: option {self.position + 1}"
 
 
-class GenerationJob(models.Model):
-    """A background job that builds a study's stimuli and trials (claimed by one worker)."""
+class Job(models.Model):
+    """What every background job shares; `studies.jobs` runs the lifecycle.
+
+    queued -> running (claimed by one worker, whose heartbeat keeps the lease) -> succeeded or
+    failed. A running job whose heartbeat is older than the lease (SYNLAB_JOB_LEASE_S) is lost:
+    its worker died, and the sweep puts it back in the queue. `attempts` counts the claims.
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -386,45 +392,55 @@ class GenerationJob(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
 
-    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="jobs")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     progress = models.FloatField(default=0.0)
     message = models.TextField(blank=True)
+    claimed_by = models.CharField(
+        max_length=255, blank=True, help_text="host:pid of the process that ran the last attempt"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last attempt was claimed"
+    )
+    heartbeat_at = models.DateTimeField(
+        default=timezone.now,
+        help_text=(
+            "Last sign of life: queued or sent again, or its worker's last heartbeat; older than "
+            "the lease means lost"
+        ),
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+        # The sweep in every worker looks for lost jobs by these two, every few minutes.
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="%(class)s_lease")]
+
+
+class GenerationJob(Job):
+    """Builds a study's stimuli and trials: the model stage if its kind has one, then the build."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="jobs")
     problems = models.JSONField(default=list, blank=True)
     prepared = models.JSONField(
         null=True,
         blank=True,
         help_text="The model stage's output (gpu queue), read by the build (cpu queue)",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"job {self.pk} for {self.study}: {self.status}"
 
 
-def model_run_folder(run: "ModelRun") -> str:
-    return f"models/{run.uuid}"
-
-
-class ModelRun(models.Model):
+class ModelRun(Job):
     """A model trained by a worker (or imported from a committed checkpoint)."""
 
     class Kind(models.TextChoices):
         MUSICVAE = "musicvae", "MusicVAE (2-bar melodies)"
         SYNVAE = "synvae", "SynVAE (image -> music -> image)"
         BETA_GRID = "beta_grid", "SynVAE beta grid"
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)
@@ -438,18 +454,8 @@ class ModelRun(models.Model):
         related_name="children",
         help_text="The MusicVAE run a SynVAE builds on",
     )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveIntegerField(default=0)
-    progress = models.FloatField(default=0.0)
-    message = models.TextField(blank=True)
     metrics = models.JSONField(default=dict, blank=True)
     checkpoint = models.CharField(max_length=400, blank=True, help_text="Path of the checkpoint")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind}, {self.status})"

@@ -1,20 +1,21 @@
-"""Model runs: queue them, claim them once, call `modeling` (Django-free), record the outcome.
+"""Model runs: queue them, claim them once (`studies.jobs`), call `modeling` (Django-free), record
+the outcome.
 
 Torch is imported only inside the worker's call to `modeling_call`, never by the web process.
 """
 
 import logging
+import shutil
 import time
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
-from django.utils import timezone
 
+from studies import jobs, services
 from studies.errors import InvalidInput
 from studies.models import ModelRun
+from workers import queueing
 
 logger = logging.getLogger(__name__)
 PRESETS = {
@@ -30,22 +31,18 @@ def model_run_create(
     *, name: str, kind: str, params: dict | None = None, parent: ModelRun | None = None
 ) -> ModelRun:
     """Check the request, store it, and queue the training once the row is committed."""
-    from workers.tasks import model_train_task
-
     params = dict(params or {})
     problems = model_run_problems(kind=kind, params=params, parent=parent)
     if problems:
         raise InvalidInput("The model run cannot start.", problems=problems)
     with transaction.atomic():
         run = ModelRun.objects.create(name=name, kind=kind, params=params, parent=parent)
-        transaction.on_commit(lambda: model_train_task.delay(run.pk))
+        transaction.on_commit(lambda: queueing.model_train_send(run.pk))
     return run
 
 
 def study_create_from_model_run(*, run: ModelRun, created_by=None):
     """A draft SynVAE matching study whose stimuli this trained SynVAE run will generate."""
-    from studies import services
-
     if run.kind != ModelRun.Kind.SYNVAE or run.status != ModelRun.Status.SUCCEEDED:
         raise InvalidInput(f"{run.name}: only a succeeded SynVAE run can generate a study.")
     return services.study_create(
@@ -78,25 +75,22 @@ def model_run_problems(*, kind: str, params: dict, parent: ModelRun | None) -> l
     return problems
 
 
-def claimable_runs() -> Q:
-    stale = timezone.now() - timedelta(seconds=settings.SYNLAB_JOB_LEASE_S)
-    return Q(status=ModelRun.Status.QUEUED) | Q(
-        status=ModelRun.Status.RUNNING, started_at__lt=stale
-    )
-
-
 def model_run_execute(*, run_id: int) -> ModelRun | None:
-    """Claim the run (a conditional UPDATE: only one worker wins), train, record the outcome."""
-    claimed = ModelRun.objects.filter(claimable_runs(), pk=run_id).update(
-        status=ModelRun.Status.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now()
-    )
-    if not claimed:
+    """Claim the run (only one worker wins), train while its heartbeat holds the lease, record
+    the outcome. None when the run is not claimable or another worker took it over."""
+    run = jobs.job_claim(ModelRun, pk=run_id)
+    if run is None:
+        logger.info("model run %s is running or finished; nothing to do", run_id)
         return None
-    run = ModelRun.objects.select_related("parent").get(pk=run_id)
-    folder = Path(settings.MEDIA_ROOT) / "models" / str(run.uuid)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = model_run_outputs(run)
     try:
-        outcome = modeling_call(run, folder=folder, on_progress=progress_writer(run.pk))
+        with jobs.Heartbeat(run) as heartbeat:
+            writer = progress_writer(run, heartbeat)
+            outcome = modeling_call(run, folder=folder, on_progress=writer)
+            heartbeat.check()
+    except jobs.JobLost:
+        logger.warning("model run %s was taken over by another worker; stopped", run_id)
+        return None
     except Exception as error:  # noqa: BLE001 - the researcher must see every failure
         logger.exception("model run %s failed", run_id)
         return model_run_finish(run, status=ModelRun.Status.FAILED, message=failure_text(error))
@@ -107,6 +101,26 @@ def model_run_execute(*, run_id: int) -> ModelRun | None:
         metrics=outcome["metrics"],
         checkpoint=outcome["checkpoint"],
     )
+
+
+def model_run_outputs(run: ModelRun) -> Path:
+    """An empty folder for this attempt's files, MEDIA_ROOT/models/<uuid>.
+
+    A dead attempt's files (an intermediate or half-written checkpoint) are removed first:
+    `modeling_call` starts every attempt at step 0 and never resumes from them.
+    """
+    folder = Path(settings.MEDIA_ROOT) / "models" / str(run.uuid)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def model_runs_requeue_lost() -> list[int]:
+    """Send again the runs whose worker or message was lost (each worker's periodic sweep)."""
+    lost = jobs.jobs_take_back(ModelRun)
+    for run_id in lost:
+        queueing.model_train_send(run_id)
+    return lost
 
 
 def failure_text(error: Exception) -> str:
@@ -143,11 +157,13 @@ def modeling_call(run: ModelRun, *, folder: Path, on_progress) -> dict:
     return {"metrics": {"comparison": rows}, "checkpoint": ""}
 
 
-def progress_writer(run_id: int):
-    """A callback for `modeling.train` that stores progress at most every few seconds."""
+def progress_writer(run: ModelRun, heartbeat: jobs.Heartbeat):
+    """A callback for `modeling` that stores progress at most every few seconds, and stops the
+    training (JobLost) once another worker has taken the run over."""
     last = {"at": 0.0}
 
     def write(record: dict) -> None:
+        heartbeat.check()
         now = time.monotonic()
         if now - last["at"] < PROGRESS_EVERY_S:
             return
@@ -158,19 +174,19 @@ def progress_writer(run_id: int):
         updates = {"metrics": {"progress": summary}}
         if isinstance(fraction, int | float):
             updates["progress"] = max(0.0, min(1.0, float(fraction)))
-        ModelRun.objects.filter(pk=run_id, status=ModelRun.Status.RUNNING).update(**updates)
+        jobs.job_held(run).update(**updates)
 
     return write
 
 
 def model_run_finish(
     run: ModelRun, *, status: str, message: str, metrics=None, checkpoint=""
-) -> ModelRun:
-    run.status, run.message, run.finished_at = status, message, timezone.now()
-    run.metrics = metrics if metrics is not None else run.metrics
-    run.checkpoint = checkpoint
-    run.progress = 1.0 if status == ModelRun.Status.SUCCEEDED else run.progress
-    run.save(
-        update_fields=["status", "message", "finished_at", "metrics", "checkpoint", "progress"]
-    )
+) -> ModelRun | None:
+    """Record the attempt's outcome; None when another worker took the run over meanwhile."""
+    fields = {"checkpoint": checkpoint}
+    if metrics is not None:
+        fields["metrics"] = metrics
+    if not jobs.job_finish(run, status=status, message=message, **fields):
+        logger.warning("model run %s was taken over; this attempt's outcome is dropped", run.pk)
+        return None
     return run

@@ -1,30 +1,27 @@
 """Thin tasks: take ids, call one service. Claims happen inside the services (conditional
-UPDATE), so a redelivered message (acks_late, a worker killed mid-job) is safe to run again."""
+UPDATE), so a redelivered or re-sent message (acks_late, the sweep of lost jobs) is safe to run
+again: a job that is running or done is skipped."""
 
 from celery import shared_task
+
+from studies import generation, training
 
 
 @shared_task(name="workers.tasks.study_build_task", acks_late=True, reject_on_worker_lost=True)
 def study_build_task(job_id: int) -> str:
-    from studies.services import generation_job_run
-
-    job = generation_job_run(job_id=job_id)
+    job = generation.generation_job_run(job_id=job_id)
     return job.status if job else "skipped"
 
 
 @shared_task(name="workers.tasks.stimuli_prepare_task", acks_late=True, reject_on_worker_lost=True)
 def stimuli_prepare_task(job_id: int) -> str:
     """The model stage of a study build (gpu queue); it queues the rendering build (cpu queue)."""
-    from studies.services import generation_job_prepare
-
-    job = generation_job_prepare(job_id=job_id)
+    job = generation.generation_job_prepare(job_id=job_id)
     return job.status if job else "skipped"
 
 
 @shared_task(name="workers.tasks.model_train_task", acks_late=True, reject_on_worker_lost=True)
 def model_train_task(run_id: int) -> str:
     """Routed to the `gpu` queue (CELERY_TASK_ROUTES); uses CUDA when the worker has it."""
-    from studies.training import model_run_execute
-
-    run = model_run_execute(run_id=run_id)
+    run = training.model_run_execute(run_id=run_id)
     return run.status if run else "skipped"

@@ -1,7 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from studies import services
+from studies import generation, services
 from studies.models import Study
 from tests.factories import upload_zip
 
@@ -19,8 +19,8 @@ def create_built_study(*, design_params=None, publish=True, **zip_options) -> St
         seed=7,
         upload=as_upload(upload_zip(**zip_options)),
     )
-    job = services.study_generate(study=study)
-    services.generation_job_run(job_id=job.pk)
+    job = generation.study_generate(study=study)
+    generation.generation_job_run(job_id=job.pk)
     study.refresh_from_db()
     assert study.status == Study.Status.READY, study.build_problems
     if publish:

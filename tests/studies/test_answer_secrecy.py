@@ -10,7 +10,7 @@ import soundfile
 from django.test import Client
 from PIL import Image, PngImagePlugin
 
-from studies import services
+from studies import generation, services
 from studies.models import Study
 from tests.factories import png_bytes, upload_zip
 from tests.studies.bots import Bot
@@ -73,7 +73,7 @@ def test_pages_urls_and_files_reveal_nothing():
     study = services.study_create(
         name="leaky", kind="uploaded_set", seed=5, upload=as_upload(leaky_set())
     )
-    services.generation_job_run(job_id=services.study_generate(study=study).pk)
+    generation.generation_job_run(job_id=generation.study_generate(study=study).pk)
     study = services.study_publish(study=Study.objects.get(pk=study.pk))
 
     bot = Bot(client=Client(), study_slug=study.slug)

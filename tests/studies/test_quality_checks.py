@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from studies import services
+from studies import generation, services
 from studies.models import Assignment, Participant, Response, Study
 from studies.selectors import response_table_for_study
 from tests.factories import upload_zip
@@ -25,7 +25,7 @@ def study_with_catch_trial(**changes) -> Study:
         seed=1,
         upload=as_upload(upload_zip(extra_rows=CATCH_ROW)),
     )
-    services.generation_job_run(job_id=services.study_generate(study=study).pk)
+    generation.generation_job_run(job_id=generation.study_generate(study=study).pk)
     Study.objects.filter(pk=study.pk).update(**changes)
     return services.study_publish(study=Study.objects.get(pk=study.pk))
 

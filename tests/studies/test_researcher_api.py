@@ -5,7 +5,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from studies import services
+from studies import generation, services
 from studies.models import Study
 from tests.factories import upload_zip
 from tests.studies.bots import Bot
@@ -53,7 +53,7 @@ def test_a_researcher_uploads_generates_publishes_and_downloads_answers(
 
     generated = api.post(f"/api/studies/{study_id}/generate/")
     assert generated.status_code == 202
-    services.generation_job_run(job_id=generated.json()["id"])  # what the worker does
+    generation.generation_job_run(job_id=generated.json()["id"])  # what the worker does
     assert api.get(f"/api/studies/{study_id}/").json()["status"] == "ready"
 
     published = api.post(f"/api/studies/{study_id}/publish/")

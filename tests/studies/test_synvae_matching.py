@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from studies import services
+from studies import generation, services
 from studies.models import GenerationJob, Stimulus, Study, Trial
 from tests.studies.bots import Bot
 
@@ -22,17 +22,17 @@ def generate(**params) -> tuple[Study, GenerationJob]:
             **params,
         },
     )
-    job = run_both_stages(services.study_generate(study=study).pk)
+    job = run_both_stages(generation.study_generate(study=study).pk)
     study.refresh_from_db()
     return study, job
 
 
 def run_both_stages(job_id: int) -> GenerationJob:
     """What the workers do: the model stage (gpu queue), then the build (cpu queue)."""
-    prepared = services.generation_job_prepare(job_id=job_id)
+    prepared = generation.generation_job_prepare(job_id=job_id)
     if prepared.status == GenerationJob.Status.FAILED:
         return prepared
-    return services.generation_job_run(job_id=job_id)
+    return generation.generation_job_run(job_id=job_id)
 
 
 def queued_small_study(name: str) -> tuple[Study, GenerationJob]:
@@ -43,7 +43,7 @@ def queued_small_study(name: str) -> tuple[Study, GenerationJob]:
         seed=3,
         design_params={"n_test_trials": 3, "n_preview_per_class": 0, "candidates_per_class": 2},
     )
-    return study, services.study_generate(study=study)
+    return study, generation.study_generate(study=study)
 
 
 def test_generated_trials_play_one_clip_and_offer_one_image_per_class():
@@ -111,17 +111,17 @@ def test_the_melodies_are_made_on_the_gpu_queue_and_rendered_on_the_cpu_queue():
     assert queue_of("study_build_task") == "cpu"
 
     study, job = queued_small_study("two stages")
-    assert services.generation_job_run(job_id=job.pk) is None, "no build before the melodies"
+    assert generation.generation_job_run(job_id=job.pk) is None, "no build before the melodies"
 
-    prepared = services.generation_job_prepare(job_id=job.pk)
+    prepared = generation.generation_job_prepare(job_id=job.pk)
     assert prepared.status == GenerationJob.Status.QUEUED and prepared.progress == 0.5
     plan = prepared.prepared["classes"]
     assert len(plan) == 3 and all(len(chosen) == 2 for chosen in plan.values())
     assert all(any(t > 1 for t in c["tokens"]) for chosen in plan.values() for c in chosen)
     assert not Stimulus.objects.filter(study=study).exists(), "nothing rendered yet"
-    assert services.generation_job_prepare(job_id=job.pk) is None, "the model runs once"
+    assert generation.generation_job_prepare(job_id=job.pk) is None, "the model runs once"
 
-    built = services.generation_job_run(job_id=job.pk)
+    built = generation.generation_job_run(job_id=job.pk)
     assert built.status == GenerationJob.Status.SUCCEEDED
     clips = Stimulus.objects.filter(study=study, kind="audio")
     assert sorted(c.provenance["tokens"] for c in clips) == sorted(
@@ -134,27 +134,29 @@ def test_a_model_stage_whose_worker_died_is_redone_by_the_next_worker(settings, 
 
     from django.utils import timezone
 
-    from workers import tasks
+    from workers import queueing
 
     sent = []
-    monkeypatch.setattr(tasks.stimuli_prepare_task, "delay", lambda pk: sent.append(("gpu", pk)))
-    monkeypatch.setattr(tasks.study_build_task, "delay", lambda pk: sent.append(("cpu", pk)))
+    monkeypatch.setattr(queueing, "task_send", lambda name, *args: sent.append((name, *args)))
 
     study, job = queued_small_study("worker died")
     # A gpu worker claimed the job and was killed before storing the melodies.
     GenerationJob.objects.filter(pk=job.pk).update(
-        status=GenerationJob.Status.RUNNING, attempts=1, started_at=timezone.now()
+        status=GenerationJob.Status.RUNNING, attempts=1, heartbeat_at=timezone.now()
     )
-    assert services.generation_job_prepare(job_id=job.pk) is None, "its lease still runs"
+    assert generation.generation_job_prepare(job_id=job.pk) is None, "its heartbeat is fresh"
+    assert generation.generation_jobs_requeue_lost() == [], "a running job is left alone"
     long_ago = timezone.now() - timedelta(seconds=settings.SYNLAB_JOB_LEASE_S + 1)
-    GenerationJob.objects.filter(pk=job.pk).update(started_at=long_ago, created_at=long_ago)
-    assert services.generation_job_run(job_id=job.pk) is None, "no build without melodies"
-    assert services.generation_jobs_requeue_lost() == [job.pk]  # what a starting worker does
-    assert sent == [("gpu", job.pk)], "the lost job goes back to the model stage"
+    GenerationJob.objects.filter(pk=job.pk).update(heartbeat_at=long_ago)
+    assert generation.generation_job_run(job_id=job.pk) is None, "no build without melodies"
+    assert generation.generation_jobs_requeue_lost() == [job.pk]  # what every worker's sweep does
+    assert generation.generation_jobs_requeue_lost() == [], "sent again once"
+    assert sent == [(queueing.STIMULI_PREPARE, job.pk)], "back to the model stage"
+    assert GenerationJob.objects.get(pk=job.pk).status == GenerationJob.Status.QUEUED
 
-    redone = services.generation_job_prepare(job_id=job.pk)
+    redone = generation.generation_job_prepare(job_id=job.pk)
     assert redone.attempts == 2 and redone.prepared is not None
-    assert services.generation_job_run(job_id=job.pk).status == GenerationJob.Status.SUCCEEDED
+    assert generation.generation_job_run(job_id=job.pk).status == GenerationJob.Status.SUCCEEDED
 
 
 def test_an_mnist_study_is_generated_from_the_committed_mnist_checkpoint():

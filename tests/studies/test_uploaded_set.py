@@ -2,7 +2,7 @@
 
 import pytest
 
-from studies import services
+from studies import generation, services
 from studies.errors import InvalidInput
 from studies.models import GenerationJob, Phase, Stimulus, Study, Trial, TrialOption
 from tests.factories import png_bytes, upload_zip
@@ -18,8 +18,8 @@ def create_and_generate(data: bytes, **params) -> tuple[Study, GenerationJob]:
         design_params=params or {"n_options": 3},
         upload=as_upload(data),
     )
-    job = services.study_generate(study=study)
-    job = services.generation_job_run(job_id=job.pk)
+    job = generation.study_generate(study=study)
+    job = generation.generation_job_run(job_id=job.pk)
     study.refresh_from_db()
     return study, job
 
@@ -156,7 +156,7 @@ def test_a_failed_study_can_be_fixed_with_a_new_upload_and_generated_again():
     study, job = create_and_generate(upload_zip(replace_files={"images/red_test_0.png": b"broken"}))
     assert study.status == Study.Status.DRAFT
     services.study_replace_upload(study=study, upload=as_upload(upload_zip()))
-    job = services.generation_job_run(job_id=services.study_generate(study=study).pk)
+    job = generation.generation_job_run(job_id=generation.study_generate(study=study).pk)
     study.refresh_from_db()
     assert job.status == GenerationJob.Status.SUCCEEDED
     assert study.status == Study.Status.READY
@@ -166,7 +166,7 @@ def test_a_failed_study_can_be_fixed_with_a_new_upload_and_generated_again():
 def test_running_a_finished_job_again_does_nothing():
     study = create_built_study(publish=False)
     job = study.jobs.get()
-    assert services.generation_job_run(job_id=job.pk) is None
+    assert generation.generation_job_run(job_id=job.pk) is None
     assert Trial.objects.filter(phase__study=study).count() == 12
 
 

@@ -23,35 +23,39 @@ def database_url_of_test_db() -> str:
 
 
 class WorkerProcess:
-    def __init__(self, env: dict, queues: str = "cpu,gpu"):
+    """`pool="solo"` runs tasks in the worker process itself; `"prefork"` in one pool process."""
+
+    def __init__(self, env: dict, *, log: Path, queues: str = "cpu,gpu", pool: str = "solo"):
         self.env = env
         self.queues = queues
+        self.pool = ["--pool", "solo"] if pool == "solo" else ["--pool", "prefork", "-c", "1"]
+        self.log = log
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "WorkerProcess":
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "workers",
-                "worker",
-                "-Q",
-                self.queues,
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "--without-heartbeat",
-                "--without-mingle",
-                "--without-gossip",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        with self.log.open("wb") as log:  # a file, not a pipe nobody reads: a full pipe blocks
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "workers",
+                    "worker",
+                    "-Q",
+                    self.queues,
+                    *self.pool,
+                    "--loglevel",
+                    "INFO",
+                    "--without-heartbeat",
+                    "--without-mingle",
+                    "--without-gossip",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         return self
 
     def kill(self) -> None:
@@ -67,7 +71,7 @@ class WorkerProcess:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
-        return self.process.stdout.read().decode(errors="replace") if self.process else ""
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
 @pytest.fixture
@@ -96,11 +100,12 @@ def worker_env(transactional_db, settings, tmp_path):
 
 
 @pytest.fixture
-def start_worker(worker_env):
+def start_worker(worker_env, tmp_path):
     workers = []
 
-    def start(queues: str = "cpu,gpu") -> WorkerProcess:
-        worker = WorkerProcess(worker_env, queues).start()
+    def start(queues: str = "cpu,gpu", pool: str = "solo") -> WorkerProcess:
+        log = tmp_path / f"worker-{len(workers)}.log"
+        worker = WorkerProcess(worker_env, log=log, queues=queues, pool=pool).start()
         workers.append(worker)
         return worker
 

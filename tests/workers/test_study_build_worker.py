@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from studies import services
+from studies import generation, services
 from studies.models import GenerationJob, Phase, Response, Stimulus, Study, Trial
 from tests.factories import upload_zip
 from tests.studies.bots import Bot
@@ -29,7 +29,7 @@ def test_a_worker_builds_an_uploaded_study_and_it_becomes_playable(start_worker)
         design_params={"n_options": 3},
         upload=as_upload(upload_zip()),
     )
-    job = services.study_generate(study=study)  # queued on commit, picked up by the worker
+    job = generation.study_generate(study=study)  # queued on commit, picked up by the worker
     wait_for(lambda: status_of(study) != Study.Status.GENERATING)
     job.refresh_from_db()
     assert job.status == GenerationJob.Status.SUCCEEDED, job.problems
@@ -46,7 +46,7 @@ def test_a_worker_reports_a_corrupt_upload_back_to_the_researcher(start_worker):
     start_worker()
     data = upload_zip(replace_files={"audio/red_test_1.wav": b"not audio at all"})
     study = services.study_create(name="corrupt", kind="uploaded_set", upload=as_upload(data))
-    job = services.study_generate(study=study)
+    job = generation.study_generate(study=study)
     wait_for(lambda: status_of(study) != Study.Status.GENERATING)
     job.refresh_from_db()
     assert job.status == GenerationJob.Status.FAILED
@@ -62,7 +62,7 @@ def test_a_worker_killed_mid_job_leaves_nothing_half_built_and_the_next_worker_f
     data = upload_zip(classes=("red", "green", "blue", "gold"), test_per_class=120, seconds=1.0)
     study = services.study_create(name="killed", kind="uploaded_set", upload=as_upload(data))
     first = start_worker()
-    job = services.study_generate(study=study)
+    job = generation.study_generate(study=study)
     wait_for(lambda: GenerationJob.objects.filter(pk=job.pk, status="running").exists(), every=0.01)
     first.kill()
 
@@ -104,7 +104,7 @@ def test_a_worker_trains_a_tiny_musicvae_and_generates_a_synvae_study(start_work
         kind="synvae_matching",
         design_params={"n_test_trials": 4, "n_preview_per_class": 1, "candidates_per_class": 2},
     )
-    services.study_generate(study=study)
+    generation.study_generate(study=study)
     wait_for(lambda: status_of(study) != Study.Status.GENERATING, timeout=120)
     assert status_of(study) == Study.Status.READY, study.build_problems
     services.study_publish(study=study)
@@ -119,7 +119,7 @@ def test_a_gpu_worker_makes_the_melodies_and_a_cpu_worker_renders_the_study(star
         kind="synvae_matching",
         design_params={"n_test_trials": 3, "n_preview_per_class": 1, "candidates_per_class": 2},
     )
-    job = services.study_generate(study=study)
+    job = generation.study_generate(study=study)
     start_worker("gpu")
     wait_for(lambda: GenerationJob.objects.get(pk=job.pk).prepared is not None, timeout=120)
     time.sleep(2)  # the build waits on the cpu queue, where no worker listens yet

@@ -5,7 +5,7 @@ import time
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 
-from studies import services
+from studies import generation, services
 from studies.demo import demo_set_zip
 from studies.models import Study
 
@@ -48,7 +48,7 @@ class Command(BaseCommand):
         if study is None:
             study = self.create_demo(kind, name)
         if study.status == Study.Status.DRAFT:
-            services.study_generate(study=study)
+            generation.study_generate(study=study)
             self.stdout.write("Generation queued; waiting for the Celery worker...")
         study = self.wait_until_built(study, wait)
         if study.status == Study.Status.READY:
