@@ -15,7 +15,7 @@ from modeling.checkpoint_io import (
 )
 from modeling.loop import train
 from modeling.synvae.visvae import visvae_step_loss
-from tests.modeling.test_loop import config, image_data, tiny_visvae
+from tests.modeling.synvae.tiny import config, image_data, tiny_visvae
 
 
 def test_checkpoint_round_trip_keeps_weights_config_and_provenance(tmp_path):

@@ -4,42 +4,10 @@ import pytest
 import torch
 
 from modeling.checkpoint_io import CheckpointError
-from modeling.loop import TrainConfig, TrainData, TrainingDiverged, train
+from modeling.loop import TrainData, TrainingDiverged, train
 from modeling.synvae.classifier import ClassifierConfig, ImageClassifier, classifier_step_loss
 from modeling.synvae.visvae import VisVAE, VisVAEConfig, visvae_step_loss
-from tests.modeling.synvae.tiny import synthetic_images
-
-
-def tiny_visvae(seed: int = 0) -> VisVAE:
-    torch.manual_seed(seed)
-    return VisVAE(VisVAEConfig.tiny())
-
-
-def image_data(n: int = 40) -> TrainData:
-    """Bright squares of random size and brightness on black: easy to learn, not constant."""
-    generator = torch.Generator().manual_seed(5)
-    images = torch.zeros(n + 10, 1, 28, 28)
-    sizes = torch.randint(4, 20, (n + 10,), generator=generator)
-    for i, size in enumerate(sizes.tolist()):
-        images[i, 0, 4 : 4 + size, 4 : 4 + size] = 0.5 + 0.5 * torch.rand(1, generator=generator)
-    return TrainData(
-        train=(images[:n],),
-        val=(images[n:],),
-        description={"name": "squares", "n": n},
-    )
-
-
-def config(**overrides) -> TrainConfig:
-    values = {
-        "steps": 6,
-        "batch_size": 8,
-        "seed": 3,
-        "device": "cpu",
-        "log_every": 2,
-        "eval_every": 2,
-    }
-    values.update(overrides)
-    return TrainConfig(**values)
+from tests.modeling.synvae.tiny import config, image_data, synthetic_images, tiny_visvae
 
 
 def test_training_reports_progress_and_lowers_the_loss():

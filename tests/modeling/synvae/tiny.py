@@ -1,11 +1,14 @@
-"""Tiny synthetic data and a tiny trained SynVAE for the family's tests (not a test module)."""
+"""Tiny networks, synthetic data and a tiny trained SynVAE for the modeling tests."""
 
 import numpy as np
+import torch
 
 from modeling.data.corpus import MelodyCorpus
 from modeling.data.images import ImageSet
 from modeling.data.melody import NUM_CLASSES, STEPS
+from modeling.loop import TrainConfig, TrainData
 from modeling.synvae.train import train_musicvae, train_synvae
+from modeling.synvae.visvae import VisVAE, VisVAEConfig
 
 
 def synthetic_corpus() -> MelodyCorpus:
@@ -46,3 +49,35 @@ def trained_tiny_synvae(tmp_path) -> tuple:
         device="cpu",
     )
     return tmp_path / "syn.pt", tmp_path / "syn.visvae.pt", result
+
+
+def tiny_visvae(seed: int = 0) -> VisVAE:
+    torch.manual_seed(seed)
+    return VisVAE(VisVAEConfig.tiny())
+
+
+def image_data(n: int = 40) -> TrainData:
+    """Bright squares of random size and brightness on black: easy to learn, not constant."""
+    generator = torch.Generator().manual_seed(5)
+    images = torch.zeros(n + 10, 1, 28, 28)
+    sizes = torch.randint(4, 20, (n + 10,), generator=generator)
+    for i, size in enumerate(sizes.tolist()):
+        images[i, 0, 4 : 4 + size, 4 : 4 + size] = 0.5 + 0.5 * torch.rand(1, generator=generator)
+    return TrainData(
+        train=(images[:n],),
+        val=(images[n:],),
+        description={"name": "squares", "n": n},
+    )
+
+
+def config(**overrides) -> TrainConfig:
+    values = {
+        "steps": 6,
+        "batch_size": 8,
+        "seed": 3,
+        "device": "cpu",
+        "log_every": 2,
+        "eval_every": 2,
+    }
+    values.update(overrides)
+    return TrainConfig(**values)
