@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from studies import colour_vision, flow, headphones, selectors, services
+from studies import answering, colour_vision, flow, headphones, selectors, services
 from studies.errors import ServiceError, StudyFull
 from studies.forms import AnswerForm, ConsentForm, DemographicsForm
 from studies.models import Participant, Study
@@ -226,7 +226,7 @@ def preview_page(request, participant):
 
 def trial_page(request, participant):
     screen = found(selectors.trial_screen(participant, participant.next_index), "No trial left.")
-    services.assignment_mark_served(participant=participant, sequence=screen.index)
+    answering.assignment_mark_served(participant=participant, sequence=screen.index)
     return render(request, "participant/trial.html", page_context(participant, screen=screen))
 
 
@@ -240,7 +240,7 @@ def answer_submit(request, participant):
 
 
 def record_answer(participant: Participant, data: dict) -> None:
-    services.response_record(
+    answering.response_record(
         participant=participant,
         trial_public_id=str(data["trial"]),
         position=data["choice"],
@@ -337,7 +337,7 @@ def participant_answer(request: HttpRequest, token: str) -> JsonResponse:
     )
     if screen is None:
         return JsonResponse({"next": None, "redirect": page})
-    services.assignment_mark_served(participant=participant, sequence=screen.index)
+    answering.assignment_mark_served(participant=participant, sequence=screen.index)
     html = render_to_string("participant/trial_screen.html", {"screen": screen})
     return JsonResponse(
         {
