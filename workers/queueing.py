@@ -4,6 +4,8 @@ Tasks are sent by name; CELERY_TASK_ROUTES puts them on the `gpu` or the `cpu` q
 CELERY_TASK_ALWAYS_EAGER (benchmarks, one-process setups) the task runs here at once.
 """
 
+from importlib import import_module
+
 from workers.celery import app
 
 STUDY_BUILD = "workers.tasks.study_build_task"
@@ -13,6 +15,7 @@ MODEL_TRAIN = "workers.tasks.model_train_task"
 
 def task_send(name: str, *args) -> None:
     if app.conf.task_always_eager:
+        import_module("workers.tasks")  # the task runs in this process, which may not have it yet
         app.tasks[name].apply(args=args, throw=True)
     else:
         app.send_task(name, args=args)
