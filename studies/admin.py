@@ -404,7 +404,7 @@ class ModelRunAdmin(admin.ModelAdmin):
         )
         return format_html("<table>{}</table>", rows)
 
-    @admin.action(description="Create a SynVAE matching study from the selected run(s)")
+    @admin.action(description="Create a draft study from the selected run(s)")
     def create_matching_study(self, request, queryset):
         for run in queryset:
             try:

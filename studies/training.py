@@ -12,18 +12,14 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from modeling.runs import RunKind, RunRequest, run_kind
 from studies import jobs, services
+from studies.designs import design_for
 from studies.errors import InvalidInput
 from studies.models import ModelRun
 from workers import queueing
 
 logger = logging.getLogger(__name__)
-PRESETS = {
-    ModelRun.Kind.MUSICVAE: ("tiny", "cpu_demo", "small", "big"),
-    ModelRun.Kind.SYNVAE: ("tiny", "cpu_demo", "paper"),
-    ModelRun.Kind.BETA_GRID: ("tiny", "cpu_demo", "paper"),
-}
-DATASETS = ("digits", "mnist")
 PROGRESS_EVERY_S = 2.0
 
 
@@ -42,37 +38,45 @@ def model_run_create(
 
 
 def study_create_from_model_run(*, run: ModelRun, created_by=None):
-    """A draft SynVAE matching study whose stimuli this trained SynVAE run will generate."""
-    if run.kind != ModelRun.Kind.SYNVAE or run.status != ModelRun.Status.SUCCEEDED:
-        raise InvalidInput(f"{run.name}: only a succeeded SynVAE run can generate a study.")
+    """A draft study of the kind this trained run generates stimuli for (e.g. SynVAE matching)."""
+    declared = run_kind(run.kind)
+    if declared is None or declared.study_kind is None:
+        raise InvalidInput(f"{run.name}: runs of this kind do not generate studies.")
+    if run.status != ModelRun.Status.SUCCEEDED:
+        raise InvalidInput(f"{run.name}: only a succeeded run can generate a study.")
     return services.study_create(
-        name=f"SynVAE matching: {run.name}",
-        kind="synvae_matching",
-        design_params={"model_run": run.pk, "dataset": run.params.get("dataset", "digits")},
+        name=f"{design_for(declared.study_kind).LABEL}: {run.name}",
+        kind=declared.study_kind,
+        design_params=declared.study_params(run.params, run.pk),
         seed=int(run.params.get("seed", 0)),
         created_by=created_by,
     )
 
 
 def model_run_problems(*, kind: str, params: dict, parent: ModelRun | None) -> list[str]:
-    if kind not in PRESETS:
+    """Everything wrong with a request, one sentence each; fills in the defaults of `params`."""
+    declared = run_kind(kind)
+    if declared is None:
         return [f"Unknown model kind {kind!r}."]
     problems = []
-    preset = params.setdefault("preset", "cpu_demo")
-    if preset not in PRESETS[kind]:
-        problems.append(f"Preset must be one of {', '.join(PRESETS[kind])}.")
-    if not isinstance(params.setdefault("seed", 0), int):
-        problems.append("The seed must be a whole number.")
-    if kind != ModelRun.Kind.MUSICVAE:
-        if params.setdefault("dataset", "digits") not in DATASETS:
-            problems.append(f"The dataset must be one of {', '.join(DATASETS)}.")
-        if parent is None or parent.kind != ModelRun.Kind.MUSICVAE:
-            problems.append("A SynVAE needs a trained MusicVAE run as its parent.")
-        elif parent.status != ModelRun.Status.SUCCEEDED:
-            problems.append(f"The parent MusicVAE run is {parent.status}, not succeeded.")
-    if kind == ModelRun.Kind.SYNVAE and not 0.1 <= float(params.setdefault("beta", 0.5)) <= 2.0:
-        problems.append("beta must lie in [0.1, 2.0].")
-    return problems
+    if params.setdefault("preset", declared.default_preset) not in declared.presets:
+        problems.append(f"Preset must be one of {', '.join(declared.presets)}.")
+    seed = params.setdefault("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**31:
+        problems.append("The seed must be a whole number from 0 to 2147483647.")
+    problems += parent_problems(declared, parent)
+    return problems + declared.check(params)
+
+
+def parent_problems(declared: RunKind, parent: ModelRun | None) -> list[str]:
+    if declared.parent_kind is None:
+        return [] if parent is None else [f"A {declared.label} run builds on no other run."]
+    wanted = run_kind(declared.parent_kind)
+    if parent is None or parent.kind != declared.parent_kind:
+        return [f"A {declared.label} run needs a trained {wanted.label} run as its parent."]
+    if parent.status != ModelRun.Status.SUCCEEDED:
+        return [f"The parent {wanted.label} run is {parent.status}, not succeeded."]
+    return []
 
 
 def model_run_execute(*, run_id: int) -> ModelRun | None:
@@ -131,30 +135,14 @@ def failure_text(error: Exception) -> str:
 
 
 def modeling_call(run: ModelRun, *, folder: Path, on_progress) -> dict:
-    from modeling.synvae import train
-
-    params = dict(run.params)
-    common = {"preset": params["preset"], "seed": params["seed"], "on_progress": on_progress}
-    if run.kind == ModelRun.Kind.MUSICVAE:
-        result = train.train_musicvae(
-            out=folder / "musicvae.pt", max_works=params.get("max_works"), **common
-        )
-        return {"metrics": result["metrics"], "checkpoint": result["checkpoint"]}
-    synvae_options = {
-        "musicvae_ckpt": run.parent.checkpoint,
-        "dataset": params["dataset"],
-        "mnist_limit": params.get("mnist_limit"),
-        **common,
-    }
-    if run.kind == ModelRun.Kind.SYNVAE:
-        out = folder / "synvae.pt"
-        result = train.train_synvae(out=out, beta=float(params["beta"]), **synvae_options)
-        return {"metrics": result["metrics"], "checkpoint": str(out)}
-    synvae_options.pop("mnist_limit")
-    rows = train.beta_grid(
-        out_dir=folder, betas=params.get("betas", (0.1, 0.5, 1.0, 2.0)), **synvae_options
+    """Train with the run kind's family code (which imports torch only now, in the worker)."""
+    request = RunRequest(
+        params=dict(run.params),
+        folder=folder,
+        parent_checkpoint=run.parent.checkpoint if run.parent else None,
+        on_progress=on_progress,
     )
-    return {"metrics": {"comparison": rows}, "checkpoint": ""}
+    return run_kind(run.kind).train(request)
 
 
 def progress_writer(run: ModelRun, heartbeat: jobs.Heartbeat):

@@ -16,8 +16,9 @@ def test_a_synvae_needs_a_trained_musicvae_and_sane_parameters():
         )
     assert caught.value.problems == [
         "Preset must be one of tiny, cpu_demo, paper.",
+        "A SynVAE (image -> music -> image) run needs a trained MusicVAE (2-bar melodies) run "
+        "as its parent.",
         "The dataset must be one of digits, mnist.",
-        "A SynVAE needs a trained MusicVAE run as its parent.",
         "beta must lie in [0.1, 2.0].",
     ]
     assert not ModelRun.objects.exists()
@@ -86,4 +87,22 @@ def test_a_researcher_turns_a_trained_synvae_run_into_a_draft_matching_study(cli
     assert study.design_params["dataset"] == "digits"
     assert study.seed == 7
     assert f"/admin/studies/study/{study.pk}/change/" in page
-    assert "Still training: only a succeeded SynVAE run can generate a study." in page
+    assert "Still training: only a succeeded run can generate a study." in page
+
+
+def test_every_model_run_kind_is_declared_by_one_model_family():
+    from modeling.runs import run_kinds
+
+    declared = run_kinds()
+    assert set(declared) == set(ModelRun.Kind.values)
+    for value, label in ModelRun.Kind.choices:
+        assert declared[value].label == label
+
+
+def test_a_musicvae_takes_no_parent_and_a_seed_must_fit_the_database():
+    with pytest.raises(InvalidInput) as caught:
+        training.model_run_create(name="m", kind="musicvae", params={"seed": 2**70})
+    assert caught.value.problems == ["The seed must be a whole number from 0 to 2147483647."]
+    with pytest.raises(InvalidInput) as caught:
+        training.model_run_create(name="m", kind="unknown")
+    assert caught.value.problems == ["Unknown model kind 'unknown'."]
