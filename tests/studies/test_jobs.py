@@ -54,3 +54,14 @@ def test_a_stalled_attempt_learns_it_lost_the_job_and_cannot_record_an_outcome(s
     assert not jobs.job_finish(stalled, status=ModelRun.Status.FAILED, message="stale")
     assert jobs.job_finish(redo, status=ModelRun.Status.SUCCEEDED, message="Trained.")
     assert ModelRun.objects.get(pk=redo.pk).status == ModelRun.Status.SUCCEEDED
+
+
+def test_a_queued_job_whose_message_was_lost_is_sent_again_once_per_lease(settings):
+    settings.SYNLAB_JOB_LEASE_S = 0.3
+    waiting = queued_run()
+    assert jobs.jobs_take_back(ModelRun) == [], "just queued: its message may still come"
+    ModelRun.objects.filter(pk=waiting.pk).update(
+        heartbeat_at=timezone.now() - timedelta(seconds=10)
+    )
+    assert jobs.jobs_take_back(ModelRun) == [waiting.pk], "nobody took it: send it again"
+    assert jobs.jobs_take_back(ModelRun) == [], "not again within the lease"
