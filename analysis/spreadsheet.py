@@ -6,7 +6,12 @@ run on the researcher's machine. Such cells get a leading apostrophe. Numbers ar
 (a negative reaction time stays a number).
 """
 
-import pandas as pd
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pandas is imported only by safe_table: the web process's CSVs need none
+    import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -23,6 +28,8 @@ def safe_row(row: dict) -> dict:
 
 def safe_table(table: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells (and column names) are safe to open in a spreadsheet."""
+    import pandas as pd
+
     safe = table.copy()
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):

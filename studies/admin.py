@@ -2,6 +2,8 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -331,6 +333,22 @@ class ResponseAdmin(admin.ModelAdmin):
         "received_at",
     ]
     list_filter = ["participant__study", "is_correct"]
+    # The client's own time is shown as the database's text (selectors.stored_time_text): a
+    # stored year 10000 must not break the list or the answer's page.
+    exclude = ["client_sent_at"]
+    readonly_fields = ["client_time"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .defer("client_sent_at")
+            .annotate(client_sent_text=Cast("client_sent_at", TextField()))
+        )
+
+    @admin.display(description="Client sent at")
+    def client_time(self, response):
+        return selectors.stored_time_text(response.client_sent_text)
 
     def has_change_permission(self, request, obj=None):
         return False
