@@ -89,8 +89,9 @@ def test_pages_urls_and_files_reveal_nothing():
         html = bot.page().content.decode()
 
     for page in received_pages:
-        # Alt texts are the researcher's descriptions of what is on screen anyway.
-        visible = re.sub(r'alt="[^"]*"', "", page).lower()
+        # Alt texts are the researcher's descriptions of what is on screen anyway; links and
+        # tokens are random letters (tests/studies/test_media_link_attacks.py attacks them).
+        visible = re.sub(r'alt="[^"]*"|"/p/[^"]*"|value="[^"]*"', "", page).lower()
         for word in TELLING:
             assert word not in visible, f"{word!r} appears in a trial page"
     clip_levels, clip_sizes = [], set()
