@@ -118,13 +118,17 @@ def non_negative_or_none(milliseconds: float | None) -> float | None:
 
 
 def refused_answer(participant: Participant, assignment: Assignment) -> Response:
-    """The stored answer for a repeated submit; otherwise the reason no answer is taken."""
+    """The stored answer for a repeated submit; otherwise the reason no answer is taken.
+
+    Either way `participant` is read again first: a duplicate sent in parallel was loaded before
+    the copy that won moved the participant on, and its reply must show where they are now.
+    """
+    participant.refresh_from_db()
     existing = Response.objects.filter(
         participant_id=participant.pk, trial_id=assignment.trial_id
     ).first()
     if existing:
         return existing
-    participant.refresh_from_db()
     if participant.released_at is not None:
         raise NotAllowed(_("This session has expired; its tasks went to other participants."))
     if not participant.is_preview and participant.study.status != Study.Status.LIVE:
