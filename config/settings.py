@@ -123,7 +123,18 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-SYNLAB_MAX_UPLOAD_BYTES = env_int("SYNLAB_MAX_UPLOAD_BYTES", 500 * 1024 * 1024)
+# Limits on a researcher's uploaded set (studies/designs/uploaded_set.py, studies/media.py).
+# Sizes are checked from the zip's directory before anything is unpacked, and again while each
+# file is read (a directory can lie), so a small zip that unpacks to gigabytes is refused at once.
+SYNLAB_MAX_UPLOAD_BYTES = env_int("SYNLAB_MAX_UPLOAD_BYTES", 500 * 1024 * 1024)  # zip, unpacked
+SYNLAB_MAX_UPLOAD_FILE_BYTES = env_int("SYNLAB_MAX_UPLOAD_FILE_BYTES", 64 * 1024 * 1024)
+SYNLAB_MAX_UPLOAD_FILES = env_int("SYNLAB_MAX_UPLOAD_FILES", 25_000)
+SYNLAB_MAX_MANIFEST_BYTES = env_int("SYNLAB_MAX_MANIFEST_BYTES", 4 * 1024 * 1024)
+SYNLAB_MAX_MANIFEST_ROWS = env_int("SYNLAB_MAX_MANIFEST_ROWS", 10_000)
+SYNLAB_MAX_IMAGE_PIXELS = env_int("SYNLAB_MAX_IMAGE_PIXELS", 4096 * 4096)
+SYNLAB_MAX_CLIP_SECONDS = env_int("SYNLAB_MAX_CLIP_SECONDS", 600)  # as a 48 kHz stereo clip
+# The most test trials a design may plan (its n_test_trials), whatever the kind.
+SYNLAB_MAX_TEST_TRIALS = env_int("SYNLAB_MAX_TEST_TRIALS", 10_000)
 SYNLAB_MEDIA_URL_MAX_AGE_S = env_int("SYNLAB_MEDIA_URL_MAX_AGE_S", 6 * 3600)
 # Background jobs (studies/jobs.py): the process running a job refreshes its heartbeat every
 # lease/3 seconds, and every worker sweeps for lost jobs as often. A job whose heartbeat is older
