@@ -4,6 +4,7 @@ The rest of the domain's writes are in services.py; the last answer of a partici
 close the study there (study_close_if_complete).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from studies import selectors
 from studies.errors import Conflict, InvalidInput, NotAllowed
 from studies.models import Assignment, Participant, Response, Study
-from studies.services import study_close_if_complete
+from studies.services import participant_flag, study_close_if_complete
 
 LISTENING_TOLERANCE_S = 0.25
 
@@ -52,8 +53,12 @@ def response_record(
     pauses: int = 0,
     hidden_while_playing: bool = False,
     client_sent_at: datetime | None = None,
+    implausible: Sequence[str] = (),
 ) -> RecordedAnswer:
     """Store one answer. The same answer sent twice is stored once and gets the same reply.
+
+    `implausible`: readings the browser sent that cannot be true (forms.Reading); they are not
+    stored, and the participant is flagged once per reading for the researcher to see.
 
     The participant row is advanced with one conditional UPDATE (stage, current index, not
     abandoned); only the request that advances it inserts the answer, so double clicks,
@@ -109,7 +114,17 @@ def response_record(
         setattr(participant, name, value)
     if finished and not participant.is_preview:
         study_close_if_complete(study=study)
+    note_implausible_readings(participant, implausible)
     return RecordedAnswer(response=response, created=True)
+
+
+def note_implausible_readings(participant: Participant, names: Sequence[str]) -> None:
+    """Flag each kind of implausible reading once (no query when it is flagged already)."""
+    for name in names:
+        reason = f"sent an implausible {name} (not stored)"
+        if reason not in participant.flags:
+            participant_flag(participant=participant, reason=reason)
+            participant.flags = [*participant.flags, reason]
 
 
 def non_negative_or_none(milliseconds: float | None) -> float | None:

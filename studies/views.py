@@ -5,7 +5,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -233,7 +232,7 @@ def trial_page(request, participant):
 def answer_submit(request, participant):
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Please choose one of the options."))
+        messages.error(request, form.refusal())
         return participant
     record_answer(participant, form.cleaned_data)
     return participant
@@ -252,6 +251,7 @@ def record_answer(participant: Participant, data: dict) -> None:
         pauses=data["pauses"] or 0,
         hidden_while_playing=data["hidden_while_playing"],
         client_sent_at=data["client_sent_at"],
+        implausible=data["implausible"],
     )
 
 
@@ -324,7 +324,7 @@ def participant_answer(request: HttpRequest, token: str) -> JsonResponse:
     participant = participant_or_404(token)
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        return JsonResponse({"error": _("Please choose one of the options.")}, status=400)
+        return JsonResponse({"error": form.refusal()}, status=400)
     try:
         record_answer(participant, form.cleaned_data)
     except ServiceError as error:
