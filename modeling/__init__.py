@@ -18,12 +18,13 @@ explicit encode/decode, a documented loss), ``train.py`` (a script around the sh
 code) and ``python -m modeling.<family> train|evaluate|generate``:
 
 - ``synvae/``: MusicVAE, VisVAE and the SynVAE (images -> melodies -> images).
+- ``vis2mus/`` (issue 11): the chord/texture disentangled VAE over 2-bar polyphonic segments,
+  brightness / contrast transformations applied alike to images and to its texture feature
+  map, music style transfer, and the measured equivariance
+  (``python -m modeling.vis2mus equivariance``).
 
 Slots for the coming families (each gets its package when its issue lands, not before):
 
-- ``vis2mus/`` (issue 11): the chord/texture disentangled VAE over 2-bar polyphonic segments,
-  brightness / contrast / style transformations applied alike to images and to its texture
-  feature map, and the measured equivariance (``python -m modeling.vis2mus equivariance``).
 - ``chronology/`` (issue 12): music and image features and the chronological triplet network
   (image and music branches into one 128-d embedding, triplets by year distance), evaluated with
   Precision@K / AD@K against a shuffled-year baseline.

@@ -90,6 +90,7 @@ MODEL_KINDS: dict[str, tuple[str, str, str]] = {
     "visvae": ("modeling.synvae.visvae", "VisVAEConfig", "VisVAE"),
     "synvae": ("modeling.synvae.model", "SynVAEConfig", "SynVAE"),
     "classifier": ("modeling.synvae.classifier", "ClassifierConfig", "ImageClassifier"),
+    "vis2mus": ("modeling.vis2mus.model", "Vis2MusConfig", "Vis2MusVAE"),
 }
 
 
