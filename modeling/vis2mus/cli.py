@@ -1,11 +1,12 @@
 """The command line of the Vis2Mus family:
-``python -m modeling.vis2mus train|evaluate|generate|equivariance``.
+``python -m modeling.vis2mus train|evaluate|generate|equivariance|style``.
 
     python -m modeling.vis2mus --threads 1 train --preset cpu_demo --out var/runs/vis2mus.pt \\
         --corpus-cache var/vis2mus/corpus.npz
     python -m modeling.vis2mus evaluate --checkpoint modeling/weights/vis2mus_cpu_demo.pt
     python -m modeling.vis2mus equivariance --checkpoint c.pt --anchors 50 --json
     python -m modeling.vis2mus generate --checkpoint c.pt --out-dir out --brightness 0.5
+    python -m modeling.vis2mus style --content sketch.png --style painting.png --out fused.png
 
 ``--threads N`` (before the subcommand) sets torch's CPU threads. Each subcommand imports only
 what it runs: ``generate`` never loads training code.
@@ -75,7 +76,28 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--count", type=int, default=4)
     generate.add_argument("--brightness", type=float, default=0.0)
     generate.add_argument("--contrast", type=float, default=0.0)
+    style = commands.add_parser("style", help="a sketch in a style image's colours and textures")
+    style.add_argument("--content", required=True, type=Path, help="the sketch (any image file)")
+    style.add_argument("--style", required=True, type=Path, help="the style image")
+    style.add_argument("--out", required=True, type=Path, help="the PNG to write")
+    style.add_argument("--iterations", type=int, default=60)
+    style.add_argument("--seed", type=int, default=0)
     return parser
+
+
+def run_style(args: argparse.Namespace) -> dict:
+    import numpy as np
+    from PIL import Image
+
+    from modeling.vis2mus.style import style_transfer_image
+
+    content = np.asarray(Image.open(args.content))
+    styled = style_transfer_image(
+        content, np.asarray(Image.open(args.style)), iterations=args.iterations, seed=args.seed
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray((styled * 255).round().astype(np.uint8)).save(args.out, format="PNG")
+    return {"kind": "style", "out": str(args.out), "size": list(styled.shape[:2])}
 
 
 def run_train(args: argparse.Namespace) -> dict:
@@ -166,6 +188,7 @@ def main(argv: Sequence[str] | None = None) -> dict | list:
         "evaluate": run_evaluate,
         "equivariance": run_equivariance,
         "generate": run_generate,
+        "style": run_style,
     }[args.command]
     result = run(args)
     print(json.dumps(result, indent=None if getattr(args, "json", False) else 2, default=str))
