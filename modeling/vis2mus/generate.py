@@ -27,6 +27,24 @@ def _device(model) -> str:
     return str(next(model.parameters()).device)
 
 
+def anchor_problems(roll, chords) -> list[str]:
+    """Why a segment cannot be an anchor, one sentence each (none: it can).
+
+    A segment needs notes (a silent texture has nothing to transform) and a chord on at least
+    one beat (the chord latent of an all-N.C. sequence carries nothing)."""
+    roll, chords = np.asarray(roll), np.asarray(chords)
+    problems = []
+    if roll.shape != (32, 128):
+        problems.append(f"the texture must be a 32 x 128 roll, got {roll.shape}")
+    elif not roll.any():
+        problems.append("the segment is silent: it has no note to transform")
+    if chords.shape != (8, 36):
+        problems.append(f"the chords must be 8 beats x 36, got {chords.shape}")
+    elif not chords[:, :12].any():
+        problems.append("the segment has no chord on any beat")
+    return problems
+
+
 def latents(model, rolls, chords):
     """(z_chd means, z_txt means) of segments."""
     import torch

@@ -110,3 +110,25 @@ def test_generate_writes_midi_for_each_version_of_each_segment(
         ]
     )
     assert len(list(out.glob("*.mid"))) == 2 * 5 and result["files"] == 11
+
+
+def test_silent_or_chordless_anchors_and_other_families_checkpoints_are_refused(tmp_path):
+    import numpy as np
+    import pytest
+
+    from modeling.checkpoint_io import CheckpointError
+    from modeling.vis2mus.data import generated_segment
+    from modeling.vis2mus.generate import anchor_problems
+
+    roll, chords = generated_segment(
+        "I-V-vi-IV", pattern="broken", register="high", per_bar=1, dense=True, key=2
+    )
+    assert anchor_problems(roll, chords) == []
+    assert anchor_problems(np.zeros_like(roll), chords) == [
+        "the segment is silent: it has no note to transform"
+    ]
+    assert anchor_problems(roll, np.zeros_like(chords)) == ["the segment has no chord on any beat"]
+    assert "32 x 128" in anchor_problems(roll[:16], chords)[0]
+    musicvae = ROOT / "modeling" / "weights" / "musicvae_cpu_demo.pt"
+    with pytest.raises(CheckpointError, match="holds a 'musicvae' model, expected a 'vis2mus'"):
+        main(["evaluate", "--checkpoint", str(musicvae), "--corpus-cache", str(tmp_path / "c")])
