@@ -73,6 +73,32 @@ def style_transfer(model, *, chords_from, texture_from) -> np.ndarray:
     return model.decode(z_chd, z_txt).cpu().numpy().astype(np.uint8)
 
 
+def below_melody(accompaniment: np.ndarray, melody: np.ndarray) -> np.ndarray:
+    """The accompaniment moved by whole octaves so its highest onset lies below the melody's
+    lowest (the register matching of the paper's compositional style transfer); unchanged when
+    either is silent or it already lies below."""
+    from modeling.vis2mus.data import transpose_rolls
+
+    accompaniment_pitches = np.flatnonzero(accompaniment.any(axis=0))
+    melody_pitches = np.flatnonzero(melody.any(axis=0))
+    if not len(accompaniment_pitches) or not len(melody_pitches):
+        return accompaniment
+    overlap = accompaniment_pitches.max() - melody_pitches.min() + 1
+    octaves = int(np.ceil(overlap / 12)) if overlap > 0 else 0
+    return transpose_rolls(accompaniment, -12 * octaves)
+
+
+def fuse_with_melody(model, *, melody, melody_chords, accompaniment) -> np.ndarray:
+    """The paper's music style transfer for one pair: the accompaniment's texture moved below
+    the melody, decoded over the melody's chords, and the melody laid on top (where both start
+    a note on the same pitch and step, the melody's duration wins). Rolls [32, 128]."""
+    lowered = below_melody(np.asarray(accompaniment), np.asarray(melody))
+    decoded = style_transfer(
+        model, chords_from=np.asarray(melody_chords)[None], texture_from=lowered[None]
+    )[0]
+    return np.where(np.asarray(melody) > 0, np.asarray(melody), decoded).astype(np.uint8)
+
+
 def transformed(model, rolls, chords, *, name: str, strengths) -> np.ndarray:
     """Each segment decoded after ``name`` ("brightness" / "contrast") at each strength acted
     on its texture feature map: rolls [N, len(strengths), 32, 128]."""

@@ -132,3 +132,29 @@ def test_silent_or_chordless_anchors_and_other_families_checkpoints_are_refused(
     musicvae = ROOT / "modeling" / "weights" / "musicvae_cpu_demo.pt"
     with pytest.raises(CheckpointError, match="holds a 'musicvae' model, expected a 'vis2mus'"):
         main(["evaluate", "--checkpoint", str(musicvae), "--corpus-cache", str(tmp_path / "c")])
+
+
+def test_a_melody_fused_with_an_accompaniment_keeps_the_melody_on_top(tiny_checkpoint):
+    import numpy as np
+
+    from modeling.checkpoint_io import load_model
+    from modeling.vis2mus.data import Note, generated_segment, texture_roll
+    from modeling.vis2mus.generate import below_melody, fuse_with_melody
+
+    model, _ = load_model(tiny_checkpoint, expected_kind="vis2mus")
+    melody = texture_roll([Note(4 * k, 64 + k % 3, 4) for k in range(8)])  # E4..F#4 quarters
+    _, melody_chords = generated_segment(
+        "I-IV-V-I", pattern="block", register="middle", per_bar=2, dense=False, key=0
+    )
+    accompaniment, _ = generated_segment(
+        "i-iv-V-i", pattern="alberti", register="high", per_bar=1, dense=True, key=9
+    )
+    lowered = below_melody(accompaniment, melody)
+    assert np.flatnonzero(lowered.any(0)).max() < 64  # below the melody's lowest note
+    assert np.array_equal(
+        np.flatnonzero(lowered.any(0)) % 12, np.flatnonzero(accompaniment.any(0)) % 12
+    )  # by whole octaves
+    fused = fuse_with_melody(
+        model, melody=melody, melody_chords=melody_chords, accompaniment=accompaniment
+    )
+    assert fused.shape == (32, 128) and (fused[melody > 0] == melody[melody > 0]).all()
