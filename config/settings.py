@@ -136,6 +136,26 @@ SYNLAB_MAX_CLIP_SECONDS = env_int("SYNLAB_MAX_CLIP_SECONDS", 600)  # as a 48 kHz
 # The most test trials a design may plan (its n_test_trials), whatever the kind.
 SYNLAB_MAX_TEST_TRIALS = env_int("SYNLAB_MAX_TEST_TRIALS", 10_000)
 SYNLAB_MEDIA_URL_MAX_AGE_S = env_int("SYNLAB_MEDIA_URL_MAX_AGE_S", 6 * 3600)
+# Participants (studies/ratelimit.py, studies/enrolment.py): per client address, "count/seconds"
+# (comma-separated for several; empty: no limit). Enrolment covers consent and resume-code
+# posts; answer covers every participant page post and the script's answers.
+SYNLAB_RATE_ENROL = env_str("SYNLAB_RATE_ENROL", "30/60,300/3600")
+SYNLAB_RATE_ANSWER = env_str("SYNLAB_RATE_ANSWER", "600/60")
+# Behind a reverse proxy: the header it writes the client's address into (e.g. X-Forwarded-For).
+SYNLAB_CLIENT_IP_HEADER = env_str("SYNLAB_CLIENT_IP_HEADER", "")
+# A session with no answer this long after consenting gives its trials back when others need
+# them (the study is full).
+SYNLAB_FIRST_ANSWER_WITHIN_MINUTES = env_int("SYNLAB_FIRST_ANSWER_WITHIN_MINUTES", 15)
+# The cache (rate-limit counters, trial facts): per-process memory unless CACHE_URL names a
+# shared one (redis://host:6379/2), which rate limits need when several processes serve.
+CACHE_URL = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 # Background jobs (studies/jobs.py): the process running a job refreshes its heartbeat every
 # lease/3 seconds, and every worker sweeps for lost jobs as often. A job whose heartbeat is older
 # than the lease is lost (its worker died): it is queued again and redone by another worker.

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from studies import exports, generation, selectors, services, training
+from studies import enrolment, exports, generation, selectors, services, training
 from studies.designs import kind_choices
 from studies.errors import ServiceError
 from studies.models import (
@@ -152,7 +152,7 @@ class StudyAdmin(admin.ModelAdmin):
         if study is None:
             raise Http404("No such study.")
         try:
-            participant = services.participant_enroll_preview(study=study)
+            participant = enrolment.participant_enroll_preview(study=study)
         except ServiceError as error:
             messages.error(request, error.message)
             return redirect("admin:studies_study_change", pk)

@@ -288,6 +288,12 @@ class Participant(models.Model):
         null=True, blank=True, help_text="Abandoned: the trials went back to the pool"
     )
     user_agent = models.CharField(max_length=400, blank=True)
+    browser_key = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Hash of the enrolling browser's session id: a repeated consent from it resumes",
+    )
     consented_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 

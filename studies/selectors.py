@@ -36,12 +36,24 @@ def participant_by_token(token: str) -> Participant | None:
 def participant_resuming(
     study: Study, *, prolific_pid: str, session_token: str | None
 ) -> Participant | None:
-    """The session a returning participant continues: by Prolific id, else by browser session."""
-    if prolific_pid:
-        return Participant.objects.filter(study=study, prolific_pid=prolific_pid).first()
-    if session_token:
-        return Participant.objects.filter(study=study, token=session_token).first()
-    return None
+    """The session this browser started (its session cookie names it); when the link carries
+    a Prolific id, only if the session is that id's."""
+    if not session_token:
+        return None
+    participant = Participant.objects.filter(study=study, token=session_token).first()
+    if participant and prolific_pid and participant.prolific_pid != prolific_pid:
+        return None
+    return participant
+
+
+def participant_by_prolific_pid(study: Study, prolific_pid: str) -> Participant | None:
+    if not prolific_pid:
+        return None
+    return (
+        Participant.objects.select_related("study")
+        .filter(study=study, prolific_pid=prolific_pid)
+        .first()
+    )
 
 
 def study_by_slug(slug: str) -> Study | None:

@@ -1,20 +1,36 @@
 """Participant pages. Each view checks its input, calls one service or selector, and renders."""
 
+import hashlib
+import re
+import secrets
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from studies import answering, colour_vision, flow, headphones, selectors, services
-from studies.errors import ServiceError, StudyFull
+from studies import (
+    answering,
+    colour_vision,
+    enrolment,
+    flow,
+    headphones,
+    ratelimit,
+    selectors,
+    services,
+)
+from studies.errors import InvalidInput, ServiceError, StudyFull
 from studies.forms import AnswerForm, ConsentForm, DemographicsForm
 from studies.models import Participant, Study
 from studies.signing import stimulus_id_from_signed
 
 Stage = Participant.Stage
+BROWSER_ID = "synlab.browser"
 PROLIFIC_PARAMS = {
     "PROLIFIC_PID": "prolific_pid",
     "STUDY_ID": "prolific_study_id",
@@ -37,8 +53,23 @@ def participant_or_404(token: str) -> Participant:
     return found(selectors.participant_by_token(token), "We could not find your session.")
 
 
+def too_many_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "participant/too_many.html", status=429)
+
+
+def too_many_reply(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"error": too_many_message()}, status=429)
+
+
+def too_many_message() -> str:
+    return _(
+        "Too many requests came from your network just now. Please wait a minute, then try again."
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit.limited("enrol", refusal=too_many_page)
 def study_entry(request: HttpRequest, slug: str) -> HttpResponse:
     study = found(selectors.study_by_slug(slug), "We could not find this study.")
     if study.status != Study.Status.LIVE:
@@ -47,25 +78,27 @@ def study_entry(request: HttpRequest, slug: str) -> HttpResponse:
         field: request.GET.get(param, request.POST.get(param, ""))
         for param, field in PROLIFIC_PARAMS.items()
     }
-    resumed = selectors.participant_resuming(
+    if not enrolment.external_ids_valid(*external.values()):
+        return error_page(request, InvalidInput(enrolment.invalid_link_message()))
+    own = selectors.participant_resuming(
         study,
         prolific_pid=external["prolific_pid"],
         session_token=request.session.get(session_key(study)),
     )
-    user_agent = request.headers.get("User-Agent", "")[:400]
-    if resumed and resumed.user_agent and user_agent != resumed.user_agent:
-        services.participant_flag(
-            participant=resumed, reason="resumed from another browser (user agent changed)"
-        )
-    if resumed:
-        return redirect("participant-page", token=resumed.token)
+    if own:
+        return continue_in_this_browser(request, own)
+    browser = browser_key(request)
+    holder = selectors.participant_by_prolific_pid(study, external["prolific_pid"])
+    if holder:
+        return resume_elsewhere(request, holder, browser=browser)
     form = ConsentForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            participant = services.participant_enroll(
+            participant = enrolment.participant_enroll(
                 study=study,
                 label=request.GET.get("label", "")[:100],
                 user_agent=request.headers.get("User-Agent", ""),
+                browser_key=browser,
                 **external,
             )
         except StudyFull as error:
@@ -74,19 +107,54 @@ def study_entry(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except ServiceError as error:
             return error_page(request, error)
-        request.session[session_key(study)] = participant.token
-        return redirect("participant-page", token=participant.token)
+        return continue_in_this_browser(request, participant)
     return render(
         request, "participant/consent.html", {"study": study, "form": form, "external": external}
     )
 
 
+def browser_key(request: HttpRequest) -> str:
+    """A random id kept in this browser's session, hashed. Enrolment stores it, so that a
+    consent sent twice from one browser (a double click) resumes instead of being refused."""
+    secret = request.session.get(BROWSER_ID)
+    if not secret:
+        secret = request.session[BROWSER_ID] = secrets.token_urlsafe(18)
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def resume_elsewhere(request: HttpRequest, holder: Participant, *, browser: str) -> HttpResponse:
+    """A Prolific id that has a session: the browser that started it goes on; any other browser
+    must give the session's resume code (a Prolific id alone is no proof of being its owner)."""
+    if holder.browser_key and holder.browser_key == browser:
+        return continue_in_this_browser(request, holder)
+    problem = None
+    if request.method == "POST" and "resume_code" in request.POST:
+        try:
+            holder = enrolment.participant_resume_with_code(
+                participant=holder, code=request.POST["resume_code"]
+            )
+        except ServiceError as error:
+            problem = error.message
+        else:
+            return continue_in_this_browser(request, holder)
+    context = {"study": holder.study, "problem": problem}
+    return render(request, "participant/resume.html", context, status=403)
+
+
+def continue_in_this_browser(request: HttpRequest, participant: Participant) -> HttpResponse:
+    request.session[session_key(participant.study)] = participant.token
+    return redirect("participant-page", token=participant.token)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimit.limited("answer", refusal=too_many_page)
 def participant_page(request: HttpRequest, token: str) -> HttpResponse:
     participant = participant_or_404(token)
     if participant.released_at and participant.stage not in (Stage.DONE, Stage.SCREENED_OUT):
-        return render(request, "participant/expired.html", page_context(participant), status=410)
+        minutes = settings.SYNLAB_FIRST_ANSWER_WITHIN_MINUTES
+        context = page_context(participant, first_answer_minutes=minutes)
+        return render(request, "participant/expired.html", context, status=410)
     services.participant_touch(participant=participant)
     if request.method == "POST" and request.POST.get("stage") == participant.stage:
         try:
@@ -112,10 +180,12 @@ def error_page(request: HttpRequest, error: ServiceError) -> HttpResponse:
 
 
 def page_context(participant: Participant, **extra) -> dict:
+    shows_code = participant.prolific_pid and not participant.is_preview
     return {
         "participant": participant,
         "study": participant.study,
         "progress_percent": round(100 * flow.progress_fraction(participant)),
+        "resume_code": enrolment.participant_resume_code(participant) if shows_code else None,
         **extra,
     }
 
@@ -159,13 +229,17 @@ def screening_page(request, participant, missing: bool = False):
     return render(request, "participant/screening.html", context)
 
 
+SOUND_CHOICES = {str(interval): interval for interval in range(headphones.INTERVALS)}
+
+
 def screening_submit(request, participant):
+    """Each question's answer is one of the sounds offered; anything else counts as missing."""
     answers = {test: {} for test in headphones.TESTS}
     for test in headphones.TESTS:
         for number in range(headphones.TRIALS_PER_TEST):
             value = request.POST.get(f"{test}-{number}", "")
-            if value.isdigit():
-                answers[test][number] = int(value)
+            if value in SOUND_CHOICES:
+                answers[test][number] = SOUND_CHOICES[value]
     expected = len(headphones.TESTS) * headphones.TRIALS_PER_TEST
     if sum(len(chosen) for chosen in answers.values()) < expected:
         return screening_page(request, participant, missing=True)
@@ -181,9 +255,13 @@ def colour_check_page(request, participant, missing: bool = False):
     return render(request, "participant/colour_check.html", context)
 
 
+PLATE_ANSWER = re.compile(r"[0-9]{1,2}")
+
+
 def colour_check_submit(request, participant):
-    answers = [request.POST.get(f"plate-{n}", "") for n in range(colour_vision.PLATES)]
-    if not all(answer.strip() for answer in answers):
+    """Each plate is read as a number of one or two digits; anything else counts as missing."""
+    answers = [request.POST.get(f"plate-{n}", "").strip() for n in range(colour_vision.PLATES)]
+    if not all(PLATE_ANSWER.fullmatch(answer) for answer in answers):
         return colour_check_page(request, participant, missing=True)
     return services.participant_submit_colour_check(participant=participant, answers=answers)
 
@@ -319,6 +397,7 @@ def wav_response(data: bytes) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["POST"])
+@ratelimit.limited("answer", refusal=too_many_reply)
 def participant_answer(request: HttpRequest, token: str) -> JsonResponse:
     """The script's answer path: record the answer, reply with the next trial in one request."""
     participant = participant_or_404(token)

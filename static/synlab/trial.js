@@ -187,10 +187,10 @@
     var heading = document.getElementById("trial-heading");
     document.title = heading.textContent;
     startWatching();
-    var bar = document.querySelector(".progress");
+    var bar = document.querySelector("progress.progress");
     if (bar) {
-      bar.setAttribute("aria-valuenow", String(progressPercent));
-      bar.querySelector(".progress-bar").style.width = progressPercent + "%";
+      bar.value = progressPercent;
+      bar.textContent = progressPercent + "%";
     }
     next.prefetch.forEach(function (url) { document.head.appendChild(element("link", { rel: "prefetch", href: url })); });
     say(requireListen ? data.msgListenFirst : "");

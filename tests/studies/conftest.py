@@ -1,9 +1,17 @@
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from studies import generation, services
 from studies.models import Study
 from tests.factories import upload_zip
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit counters (studies/ratelimit.py) start at zero in every test: the test client
+    always comes from one address."""
+    cache.clear()
 
 
 def as_upload(data: bytes, name: str = "set.zip") -> SimpleUploadedFile:

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from studies import services
+from studies import enrolment
 from studies.assignment import choose_trials, counterbalanced_order
 from studies.errors import StudyFull
 from studies.models import Assignment, Participant, Study
@@ -48,12 +48,12 @@ def test_partial_lists_fill_every_trial_to_exactly_its_quota_then_the_study_is_f
     study = create_built_study()
     Study.objects.filter(pk=study.pk).update(raters_per_trial=2, trials_per_participant=3)
     study.refresh_from_db()
-    enrolled = [services.participant_enroll(study=study) for _ in range(6)]  # 9 trials x 2 / 3
+    enrolled = [enrolment.participant_enroll(study=study) for _ in range(6)]  # 9 trials x 2 / 3
     per_trial = Counter(Assignment.objects.values_list("trial_id", flat=True))
     assert len(per_trial) == 9 and set(per_trial.values()) == {2}
     assert all(p.trial_count == 3 for p in enrolled)
     with pytest.raises(StudyFull):
-        services.participant_enroll(study=study)
+        enrolment.participant_enroll(study=study)
     waiting = Client().post(f"/s/{study.slug}/", {"consent": "on"})
     assert b"The study is full at the moment" in waiting.content
     assert Participant.objects.count() == 6
@@ -67,12 +67,12 @@ def test_an_abandoned_session_frees_its_trials_and_keeps_its_answers():
     leaver = Bot(client=Client(), study_slug=study.slug)
     leaver.answer(leaver.reach_first_trial(), 0)
     with pytest.raises(StudyFull):
-        services.participant_enroll(study=study)
+        enrolment.participant_enroll(study=study)
 
     Participant.objects.filter(token=leaver.token).update(
         last_seen_at=timezone.now() - timedelta(minutes=31)
     )
-    newcomer = services.participant_enroll(study=study)
+    newcomer = enrolment.participant_enroll(study=study)
     assert newcomer.trial_count == 9
     gone = Participant.objects.get(token=leaver.token)
     assert gone.released_at is not None

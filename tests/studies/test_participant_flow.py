@@ -59,7 +59,7 @@ def test_each_participant_gets_their_own_reproducible_order(live_study):
     order_b = list(b.assignments.values_list("trial_id", flat=True))
     assert sorted(order_a) == sorted(order_b)
     assert order_a != order_b
-    from studies.services import assignment_plan
+    from studies.enrolment import assignment_plan
 
     a.assignments.all().delete()  # the same token and the same coverage give the same plan
     again = [(p["trial"].pk, p["option_order"]) for p in assignment_plan(a)]
@@ -96,12 +96,13 @@ def test_reload_and_back_button_resume_where_the_participant_is(live_study):
     assert bot.open_link()["Location"] == f"/p/{bot.token}/"
 
 
-def test_a_prolific_id_coming_back_resumes_instead_of_restarting(live_study):
+def test_a_prolific_id_coming_back_in_the_same_browser_resumes_instead_of_restarting(live_study):
     query = "?PROLIFIC_PID=returning&STUDY_ID=s&SESSION_ID=1"
     bot = bot_for(live_study, query)
     bot.open_link(), bot.consent()
-    other_browser = bot_for(live_study, query)
-    assert other_browser.open_link()["Location"] == f"/p/{bot.token}/"
+    assert bot.open_link()["Location"] == f"/p/{bot.token}/"
+    again = bot.client.post(f"/s/{live_study.slug}/{query}", {"consent": "on"})
+    assert again["Location"] == f"/p/{bot.token}/"
     assert Participant.objects.filter(prolific_pid="returning").count() == 1
 
 

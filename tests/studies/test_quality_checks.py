@@ -71,13 +71,17 @@ def test_an_answer_faster_than_the_clip_is_flagged_and_still_stored(live_study):
     assert [row["too_fast"] for row in response_table_for_study(live_study)] == [True, False]
 
 
-def test_a_prolific_id_resumed_from_another_browser_is_flagged(live_study):
+def test_a_prolific_id_resumed_in_another_browser_is_flagged(live_study):
+    from studies.enrolment import participant_resume_code
+
     link = f"/s/{live_study.slug}/?PROLIFIC_PID=traveller&STUDY_ID=s&SESSION_ID=1"
     Client(HTTP_USER_AGENT="Firefox/140").post(link, {"consent": "on"})
-    resumed = Client(HTTP_USER_AGENT="Chrome/156").get(link)
     participant = Participant.objects.get(prolific_pid="traveller")
+    code = participant_resume_code(participant)
+    resumed = Client(HTTP_USER_AGENT="Chrome/156").post(link, {"resume_code": code})
     assert resumed["Location"] == f"/p/{participant.token}/"
-    assert participant.flags == ["resumed from another browser (user agent changed)"]
+    participant.refresh_from_db()
+    assert participant.flags == ["resumed in another browser (resume code)"]
 
 
 def test_playback_telemetry_is_stored_and_exported_with_each_answer(live_study):
