@@ -12,10 +12,11 @@ from django.db import transaction
 from django.db.models import Q
 
 from studies import jobs
-from studies.designs import DesignError, design_for, model_kinds, needs_model
+from studies.designs import DesignError, StudyPlan, design_for, model_kinds, needs_model
 from studies.errors import Conflict
-from studies.models import GenerationJob, Phase, Study
-from studies.services import study_plan_create
+from studies.models import GenerationJob, Study
+from studies.services import study_plan_create, study_rows_remove
+from studies.stimuli import StimulusStore
 from workers import queueing
 
 logger = logging.getLogger(__name__)
@@ -78,8 +79,8 @@ def generation_job_prepare(*, job_id: int) -> GenerationJob | None:
 def generation_job_run(*, job_id: int) -> GenerationJob | None:
     """Claim a queued job and build its study. Safe to call twice: only one caller builds.
 
-    The build runs in one transaction, so a crash leaves nothing half-created; a job whose
-    model stage has not run yet is not claimed here.
+    A job whose model stage has not run yet is not claimed here. A failed build leaves
+    nothing behind; a killed one is cleaned up by the redo (study_build).
     """
     waiting_for_model = Q(prepared__isnull=True, study__kind__in=model_kinds())
     job = jobs.job_claim(GenerationJob, pk=job_id, condition=~waiting_for_model)
@@ -87,10 +88,10 @@ def generation_job_run(*, job_id: int) -> GenerationJob | None:
         logger.info("generation job %s is running, finished or not prepared", job_id)
         return None
     try:
-        with jobs.Heartbeat(job):
-            study_build(study=job.study, job=job)
+        with jobs.Heartbeat(job) as heartbeat:
+            study_build(study=job.study, job=job, heartbeat=heartbeat)
     except jobs.JobLost:
-        logger.warning("generation job %s was taken over; this build was rolled back", job_id)
+        logger.warning("generation job %s was taken over; this attempt stopped", job_id)
         return None
     except DesignError as error:
         return generation_job_fail(job=job, problems=error.problems)
@@ -108,43 +109,64 @@ def generation_jobs_requeue_lost() -> list[int]:
     return lost
 
 
-def study_build(*, study: Study, job: GenerationJob) -> None:
-    """Build the study's trials; the study turns ready and the job succeeds in one commit.
+def study_build(*, study: Study, job: GenerationJob, heartbeat: jobs.Heartbeat) -> None:
+    """Build the study's stimuli and trials; the study turns ready and the job succeeds in one
+    short commit at the end.
 
-    Builds of one study are serialised by the row lock; each starts by removing the stimulus
-    files a killed attempt left behind, and a failed one removes its own.
+    The slow work (decoding, re-encoding, writing files) runs outside any transaction, and the
+    rows are written in short steps, each only while this attempt still holds the job: the
+    database is never held for long (on SQLite a write locks all of it, and participants'
+    answers would wait), and an attempt that lost its job writes nothing more. The study stays
+    `generating`, which no participant can open, until the last step. An attempt first removes
+    whatever a killed one left; a failed one removes what it made.
     """
-    with transaction.atomic():
-        locked = Study.objects.select_for_update().get(pk=study.pk)
-        if locked.status != Study.Status.GENERATING:
-            raise DesignError([f"The study is {locked.status}, not generating."])
-        if Phase.objects.filter(study=locked).exists():
-            raise DesignError(["The study already has phases; it was built before."])
-        remove_study_stimulus_files(locked)
-        try:
-            design_build(study=locked, job=job)
-            locked.status = Study.Status.READY
-            locked.build_problems = []
-            locked.save(update_fields=["status", "build_problems"])
+    study.refresh_from_db()
+    if study.status != Study.Status.GENERATING:
+        raise DesignError([f"The study is {study.status}, not generating."])
+    still_held = holding_check(job)
+    study_build_remove(study=study, step_check=still_held)
+    store = StimulusStore(study=study, check=heartbeat.check)
+    try:
+        plan = design_build(study=study, job=job, store=store)
+        study_plan_create(study=study, plan=plan, stimuli=store.stimuli, step_check=still_held)
+        with transaction.atomic():
+            still_held()
+            Study.objects.filter(pk=study.pk).update(status=Study.Status.READY, build_problems=[])
             if not jobs.job_finish(job, status=GenerationJob.Status.SUCCEEDED, message="Built."):
                 raise jobs.JobLost(f"generation job {job.pk} was taken over")
-        except BaseException:
-            transaction.set_rollback(True)
-            remove_study_stimulus_files(locked)
-            raise
+    except jobs.JobLost:
+        raise  # what it wrote is the redo's to remove: it may be writing the same files now
+    except Exception:
+        study_build_remove(study=study, step_check=still_held)
+        raise
 
 
-def design_build(*, study: Study, job: GenerationJob) -> None:
-    """The design stores the stimuli and plans the trials; the rows are made from its plan."""
+def holding_check(job: GenerationJob):
+    """A build step's first statement: raise JobLost unless this attempt still holds the job.
+
+    The job's row is locked for the step (PostgreSQL), so a take-over waits for the step to
+    end, and the redo's clean-up comes after it; SQLite runs one write at a time anyway.
+    """
+
+    def still_held() -> None:
+        if not jobs.job_held(job).select_for_update().values_list("pk", flat=True):
+            raise jobs.JobLost(f"generation job {job.pk} was taken over")
+
+    return still_held
+
+
+def design_build(*, study: Study, job: GenerationJob, store: StimulusStore) -> StudyPlan:
+    """The design stores the stimuli (files) and plans the trials."""
     design = design_for(study.kind)
     if needs_model(study.kind):
-        plan = design.build(study=study, prepared=job.prepared)
-    else:
-        plan = design.build(study=study)
-    study_plan_create(study=study, plan=plan)
+        return design.build(study=study, prepared=job.prepared, store=store)
+    return design.build(study=study, store=store)
 
 
-def remove_study_stimulus_files(study: Study) -> None:
+def study_build_remove(*, study: Study, step_check) -> None:
+    """Every row and stimulus file of a build attempt: a killed one's leftovers, or the
+    attempt's own when it fails."""
+    study_rows_remove(study=study, step_check=step_check)
     folder = Path(settings.MEDIA_ROOT) / "studies" / str(study.uuid) / "stimuli"
     shutil.rmtree(folder, ignore_errors=True)
 

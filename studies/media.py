@@ -2,7 +2,11 @@
 
 import hashlib
 import io
+import re
 from dataclasses import dataclass
+from math import isqrt
+
+from django.conf import settings
 
 IMAGE_TYPES = {
     ".png": "image/png",
@@ -35,6 +39,14 @@ class MediaInfo:
     height: int | None = None
 
 
+def reason(error: Exception) -> str:
+    """The decoder's own words, without the in-memory file object it names."""
+    text = re.sub(r"Error opening <[^>]*>: ", "", str(error))
+    return (
+        re.sub(r" ?<_io\.BytesIO object at 0x[0-9a-f]+>", "", text).strip() or type(error).__name__
+    )
+
+
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -45,23 +57,21 @@ def extension_of(name: str) -> str:
 
 
 def probe_image(data: bytes, *, name: str) -> MediaInfo:
-    from PIL import Image, UnidentifiedImageError
+    """Check that the bytes are an image of the type the name says and decode it."""
+    from PIL import Image
 
-    extension = extension_of(name)
-    if extension not in IMAGE_TYPES:
-        raise MediaError(f"{name}: unsupported image type {extension or '(none)'}")
+    width, height = identify_image(data, name=name)
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.load()
-            width, height = image.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise MediaError(f"{name}: not a readable image ({error})") from error
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise MediaError(f"{name}: not a readable image ({reason(error)})") from error
     return MediaInfo(
         kind="image",
-        extension=extension,
-        content_type=IMAGE_TYPES[extension],
+        extension=extension_of(name),
+        content_type=IMAGE_TYPES[extension_of(name)],
         sha256=sha256_of(data),
         size_bytes=len(data),
         width=width,
@@ -69,35 +79,121 @@ def probe_image(data: bytes, *, name: str) -> MediaInfo:
     )
 
 
-def probe_audio(data: bytes, *, name: str) -> MediaInfo:
-    import soundfile
+def identify_image(data: bytes, *, name: str) -> tuple[int, int]:
+    """From the header only (nothing is decoded): the image's size, once its type is the one
+    its name says and its size is within SYNLAB_MAX_IMAGE_PIXELS."""
+    from PIL import Image, UnidentifiedImageError
 
     extension = extension_of(name)
-    if extension not in AUDIO_TYPES:
-        raise MediaError(f"{name}: unsupported audio type {extension or '(none)'}")
+    if extension not in IMAGE_TYPES:
+        raise MediaError(f"{name}: unsupported image type {extension or '(none)'}")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            found, (width, height) = image.format, image.size
+    except UnidentifiedImageError as error:
+        raise MediaError(f"{name}: not a readable image (not a PNG, JPEG or WebP file)") from error
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise MediaError(f"{name}: not a readable image ({reason(error)})") from error
+    check_image_type(name, extension, found)
+    check_image_size(name, width, height)
+    return width, height
+
+
+# What Pillow and libsndfile call the formats each accepted extension must really hold.
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+AUDIO_FORMATS = {
+    ".wav": ("WAV", "WAVEX"),  # WAVEX: a WAV with the extensible header (more channels, 24 bit)
+    ".ogg": ("OGG",),
+    ".mp3": ("MP3",),
+    ".flac": ("FLAC",),
+}
+
+
+def check_image_type(name: str, extension: str, found: str | None) -> None:
+    if found != IMAGE_FORMATS[extension]:
+        raise MediaError(
+            f"{name}: the file is {found or 'not an image'}, not the {IMAGE_FORMATS[extension]} "
+            f"its name says"
+        )
+
+
+def check_image_size(name: str, width: int, height: int) -> None:
+    """Refused before decoding: a small compressed image can unpack to gigabytes of pixels."""
+    limit = settings.SYNLAB_MAX_IMAGE_PIXELS
+    if width * height > limit:
+        raise MediaError(
+            f"{name}: the image is {width} x {height} pixels; at most {limit:,} pixels "
+            f"(e.g. {isqrt(limit)} x {isqrt(limit)}) are allowed"
+        )
+
+
+def probe_audio(data: bytes, *, name: str) -> MediaInfo:
+    """Check that the bytes are audio of the type the name says and decode it."""
+    import soundfile
+
+    identify_audio(data, name=name)
     try:
         samples, sample_rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:
-        raise MediaError(f"{name}: not a readable audio file ({error})") from error
+        raise MediaError(f"{name}: not a readable audio file ({reason(error)})") from error
     if len(samples) == 0:
         raise MediaError(f"{name}: the audio file is empty")
+    if not samples.any():
+        raise MediaError(f"{name}: the clip is silent")
     return MediaInfo(
         kind="audio",
-        extension=extension,
-        content_type=AUDIO_TYPES[extension],
+        extension=extension_of(name),
+        content_type=AUDIO_TYPES[extension_of(name)],
         sha256=sha256_of(data),
         size_bytes=len(data),
         duration_s=round(len(samples) / sample_rate, 3),
     )
 
 
-def probe_media(data: bytes, *, name: str) -> MediaInfo:
+def identify_audio(data: bytes, *, name: str) -> None:
+    """From the header only (nothing is decoded): the type is the one the name says and the
+    clip is within SYNLAB_MAX_CLIP_SECONDS."""
+    import soundfile
+
     extension = extension_of(name)
-    if extension in IMAGE_TYPES:
-        return probe_image(data, name=name)
-    if extension in AUDIO_TYPES:
-        return probe_audio(data, name=name)
-    raise MediaError(f"{name}: unsupported file type {extension or '(none)'}")
+    if extension not in AUDIO_TYPES:
+        raise MediaError(f"{name}: unsupported audio type {extension or '(none)'}")
+    try:
+        found = soundfile.info(io.BytesIO(data))
+    except (soundfile.LibsndfileError, RuntimeError, TypeError, ValueError) as error:
+        raise MediaError(f"{name}: not a readable audio file ({reason(error)})") from error
+    check_audio_type(name, extension, found.format)
+    check_clip_length(name, found.frames, found.channels, found.samplerate)
+
+
+def identify_media(data: bytes, *, name: str, kind: str) -> None:
+    """identify_image or identify_audio: a quick check of what a file is, nothing decoded."""
+    if kind == "image":
+        identify_image(data, name=name)
+    else:
+        identify_audio(data, name=name)
+
+
+def check_audio_type(name: str, extension: str, found: str) -> None:
+    expected = AUDIO_FORMATS[extension]
+    if found not in expected:
+        raise MediaError(f"{name}: the file is {found}, not the {expected[0]} its name says")
+
+
+# A clip may hold at most as many samples as a stereo 48 kHz clip of SYNLAB_MAX_CLIP_SECONDS
+# (decoded as 32-bit floats: 230 MB for the default 600 s).
+CLIP_BUDGET_RATE, CLIP_BUDGET_CHANNELS = 48_000, 2
+
+
+def check_clip_length(name: str, frames: int, channels: int, sample_rate: int) -> None:
+    """Refused before decoding: a small compressed file can unpack to hours of samples."""
+    limit_s = settings.SYNLAB_MAX_CLIP_SECONDS
+    if frames * channels > limit_s * CLIP_BUDGET_RATE * CLIP_BUDGET_CHANNELS:
+        seconds = frames / sample_rate if sample_rate else float("inf")
+        raise MediaError(
+            f"{name}: the clip is {seconds:.0f} s long ({channels} channel(s) at "
+            f"{sample_rate} Hz); at most {limit_s} s of stereo at 48 kHz is allowed"
+        )
 
 
 def clean_image(data: bytes) -> bytes:

@@ -1,21 +1,28 @@
-"""Writes. Every change to the experiment domain goes through a function here, in
-enrolment.py (who takes part, with which trials; places given back; resuming elsewhere) or in
+"""Writes. Every change to the experiment domain goes through a function here, or in
 answering.py for the answer path (a trial shown, an answer stored once)."""
 
 import logging
+import random
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import timedelta
+from itertools import islice
+from typing import TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from studies import colour_vision, flow, headphones
-from studies.designs import DesignError, StudyPlan, design_for
-from studies.errors import Conflict, InvalidInput
+from studies.assignment import choose_trials, counterbalanced_order
+from studies.designs import DesignError, StudyPlan, TrialPlan, design_for
+from studies.errors import Conflict, InvalidInput, NotAllowed, StudyFull
 from studies.models import (
+    Assignment,
     Participant,
     Phase,
     Response,
@@ -26,6 +33,7 @@ from studies.models import (
 )
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 # Problems about these fields are whole sentences already; others are prefixed with the field.
 SELF_EXPLAINING_FIELDS = ("kind", "design_params", NON_FIELD_ERRORS)
 
@@ -112,39 +120,97 @@ def study_replace_upload(*, study: Study, upload: File) -> Study:
     return study
 
 
-def study_plan_create(*, study: Study, plan: StudyPlan) -> None:
-    """Phases, trials and options as a design planned them, over the stimuli it stored."""
-    stimuli = dict(Stimulus.objects.filter(study=study).values_list("key", "pk"))
-    missing = sorted(plan.stimulus_keys() - set(stimuli))
+# A build writes its rows in steps of at most this many, each its own short transaction.
+ROWS_PER_STEP = 500
+
+
+def study_plan_create(
+    *,
+    study: Study,
+    plan: StudyPlan,
+    stimuli: Sequence[Stimulus] = (),
+    step_check: Callable[[], None] = lambda: None,
+) -> None:
+    """The stimuli's rows, then phases, trials and options as the design planned them.
+
+    Written in steps of at most ROWS_PER_STEP rows, each its own short transaction that first
+    calls `step_check` (a build's "do I still hold my job?"), so that even a large study never
+    holds the database for long: SQLite locks all of it for every write, and participants'
+    answers to other studies would wait. The caller makes the rows count (the study turns
+    ready) or removes them (study_rows_remove).
+    """
+    missing = sorted(plan.stimulus_keys() - {stimulus.key for stimulus in stimuli})
     if missing:
         raise DesignError([f"The plan names stimuli that were not stored: {', '.join(missing)}."])
+    for batch in batched(stimuli, ROWS_PER_STEP):
+        in_step(step_check, lambda batch=batch: Stimulus.objects.bulk_create(batch))
+    ids = {stimulus.key: stimulus.pk for stimulus in stimuli}
     for phase_order, phase_plan in enumerate(plan.phases):
-        phase = Phase.objects.create(
-            study=study, kind=phase_plan.kind, order=phase_order, title=phase_plan.title
+        phase = in_step(
+            step_check,
+            lambda phase_order=phase_order, phase_plan=phase_plan: Phase.objects.create(
+                study=study, kind=phase_plan.kind, order=phase_order, title=phase_plan.title
+            ),
         )
-        trials = Trial.objects.bulk_create(
-            Trial(
-                phase=phase,
-                order=order,
-                trial_type=trial.trial_type,
-                prompt_id=stimuli[trial.prompt],
-                class_label=trial.class_label,
-                condition=trial.condition,
-                is_catch=trial.is_catch,
-            )
-            for order, trial in enumerate(phase_plan.trials)
+        widest = max((len(trial.options) for trial in phase_plan.trials), default=0)
+        per_step = max(1, ROWS_PER_STEP // (1 + widest))
+        for batch in batched(enumerate(phase_plan.trials), per_step):
+            in_step(step_check, lambda batch=batch, phase=phase: trials_create(phase, batch, ids))
+
+
+def trials_create(phase: Phase, numbered: Sequence[tuple[int, TrialPlan]], ids: dict) -> None:
+    rows = Trial.objects.bulk_create(
+        Trial(
+            phase=phase,
+            order=order,
+            trial_type=trial.trial_type,
+            prompt_id=ids[trial.prompt],
+            class_label=trial.class_label,
+            condition=trial.condition,
+            is_catch=trial.is_catch,
         )
-        TrialOption.objects.bulk_create(
-            TrialOption(
-                trial=row,
-                stimulus_id=stimuli[option.stimulus],
-                order=order,
-                is_correct=option.is_correct,
-                identity=option.identity,
-            )
-            for row, trial in zip(trials, phase_plan.trials, strict=True)
-            for order, option in enumerate(trial.options)
+        for order, trial in numbered
+    )
+    TrialOption.objects.bulk_create(
+        TrialOption(
+            trial=row,
+            stimulus_id=ids[option.stimulus],
+            order=order,
+            is_correct=option.is_correct,
+            identity=option.identity,
         )
+        for row, (_, trial) in zip(rows, numbered, strict=True)
+        for order, option in enumerate(trial.options)
+    )
+
+
+def study_rows_remove(*, study: Study, step_check: Callable[[], None] = lambda: None) -> None:
+    """Remove a build's rows (options, trials, phases, stimuli), in steps like they were made."""
+    trials = Trial.objects.filter(phase__study=study)
+    while ids := list(trials.values_list("pk", flat=True)[:ROWS_PER_STEP]):
+        in_step(step_check, lambda ids=ids: trials_remove(ids))
+    in_step(step_check, lambda: Phase.objects.filter(study=study).delete())
+    stimuli = Stimulus.objects.filter(study=study)
+    while ids := list(stimuli.values_list("pk", flat=True)[:ROWS_PER_STEP]):
+        in_step(step_check, lambda ids=ids: Stimulus.objects.filter(pk__in=ids).delete())
+
+
+def trials_remove(ids: list[int]) -> None:
+    TrialOption.objects.filter(trial_id__in=ids).delete()
+    Trial.objects.filter(pk__in=ids).delete()
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """itertools.batched (Python 3.12) for 3.11."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def in_step(step_check: Callable[[], None], write: Callable[[], T]) -> T:
+    with transaction.atomic():
+        step_check()
+        return write()
 
 
 def study_publish(*, study: Study) -> Study:
@@ -183,6 +249,119 @@ def study_move(*, study: Study, source: str, target: str) -> bool:
     return bool(Study.objects.filter(pk=study.pk, status=source).update(status=target, **stamp))
 
 
+def participant_enroll_preview(*, study: Study) -> Participant:
+    """A researcher takes the study as a participant would; nothing they do counts as data."""
+    if study.status not in (Study.Status.READY, Study.Status.LIVE):
+        raise Conflict("Generate the study before previewing it.")
+    return participant_enroll(study=study, is_preview=True, label="researcher preview")
+
+
+def participant_enroll(
+    *,
+    study: Study,
+    prolific_pid: str = "",
+    prolific_study_id: str = "",
+    prolific_session_id: str = "",
+    label: str = "",
+    user_agent: str = "",
+    is_preview: bool = False,
+) -> Participant:
+    """Enrol a participant with a balanced, seeded trial list; a known Prolific id resumes."""
+    if not is_preview and study.status != Study.Status.LIVE:
+        raise NotAllowed(_("This study is not open."))
+    if prolific_pid:
+        existing = Participant.objects.filter(study=study, prolific_pid=prolific_pid).first()
+        if existing:
+            return existing
+    participant = Participant(
+        study=study,
+        prolific_pid=prolific_pid[:64],
+        prolific_study_id=prolific_study_id[:64],
+        prolific_session_id=prolific_session_id[:64],
+        label=label[:100],
+        user_agent=user_agent[:400],
+        is_preview=is_preview,
+    )
+    try:
+        with transaction.atomic():
+            # One enrolment at a time per study, so quotas are never overshot.
+            Study.objects.select_for_update().filter(pk=study.pk).first()
+            participants_release_abandoned(study=study)
+            plan = assignment_plan(participant)
+            participant.trial_count = len(plan)
+            participant.save()
+            Assignment.objects.bulk_create(
+                Assignment(participant=participant, **assignment) for assignment in plan
+            )
+    except IntegrityError:
+        # The same Prolific id arrived twice at once: the other request won; resume theirs.
+        return Participant.objects.get(study=study, prolific_pid=prolific_pid)
+    return participant
+
+
+def assignment_plan(participant: Participant) -> list[dict]:
+    """Trials (least covered first), plus every catch trial, with counterbalanced options."""
+    study = participant.study
+    trials = {
+        trial.pk: trial
+        for trial in Trial.objects.filter(phase__study=study, phase__kind=Phase.Kind.TEST)
+        .order_by("phase__order", "order")
+        .prefetch_related("options")
+    }
+    catch_ids = [pk for pk, trial in trials.items() if trial.is_catch]
+    regular_ids = [pk for pk in trials if pk not in catch_ids]
+    raters = {} if participant.is_preview else active_raters_per_trial(study)
+    rng = random.Random(f"{study.seed}:{participant.token}")
+    wanted = min(study.trials_per_participant or len(regular_ids), len(regular_ids))
+    quota = len(trials) + 1 if participant.is_preview else study.raters_per_trial
+    chosen = choose_trials(
+        trial_ids=regular_ids, active_raters=raters, quota=quota, wanted=wanted, rng=rng
+    )
+    if chosen is None:
+        raise StudyFull(study_full_message(study.abandon_after_minutes))
+    for catch_id in catch_ids:  # mixed in at random places, never first
+        chosen.insert(rng.randint(1, len(chosen)), catch_id)
+    return [
+        {
+            "trial": trials[trial_id],
+            "sequence": sequence,
+            "rater_index": raters.get(trial_id, 0),
+            "option_order": counterbalanced_order(
+                option_ids=[option.pk for option in trials[trial_id].options.all()],
+                rater_index=raters.get(trial_id, 0),
+                trial_seed=f"{study.seed}:{trial_id}",
+            ),
+        }
+        for sequence, trial_id in enumerate(chosen)
+    ]
+
+
+def active_raters_per_trial(study: Study) -> dict[int, int]:
+    """Raters holding each trial: finished or still going, not previews, not abandoned."""
+    rows = (
+        Assignment.objects.filter(
+            trial__phase__study=study,
+            participant__is_preview=False,
+            participant__released_at__isnull=True,
+        )
+        .values_list("trial_id")
+        .annotate(n=Count("pk"))
+    )
+    return dict(rows)
+
+
+def participants_release_abandoned(*, study: Study) -> int:
+    """Sessions idle past the study's limit give their trials back; their answers are kept."""
+    idle_since = timezone.now() - timedelta(minutes=study.abandon_after_minutes)
+    return Participant.objects.filter(
+        study=study,
+        is_preview=False,
+        released_at__isnull=True,
+        completed_at__isnull=True,
+        last_seen_at__lt=idle_since,
+    ).update(released_at=timezone.now())
+
+
 TOUCH_EVERY_S = 60
 
 
@@ -211,6 +390,16 @@ def study_close_if_complete(*, study: Study) -> bool:
     if any(answered.get(t, 0) < study.raters_per_trial for t in trial_ids):
         return False
     return study_move(study=study, source=Study.Status.LIVE, target=Study.Status.CLOSED)
+
+
+def study_full_message(minutes: int) -> str:
+    return ngettext(
+        "All places in this study are taken at the moment. Places free up when someone leaves "
+        "without finishing: please try again in %(minutes)d minute.",
+        "All places in this study are taken at the moment. Places free up when someone leaves "
+        "without finishing: please try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def participant_save_demographics(

@@ -22,6 +22,11 @@ def png_bytes(colour=(128, 128, 128), size=(32, 32)) -> bytes:
     return buffer.getvalue()
 
 
+def png_broken_after_header(colour=(128, 128, 128)) -> bytes:
+    """A PNG whose header reads fine (type, size) but whose pixels are cut off."""
+    return png_bytes(colour, size=(64, 64))[:-20]
+
+
 def tone_bytes(frequency_hz=440.0, seconds=0.4, sample_rate=16000, format="WAV") -> bytes:
     t = np.arange(int(seconds * sample_rate)) / sample_rate
     fade = np.minimum(1.0, np.minimum(t, t[::-1]) / 0.02)

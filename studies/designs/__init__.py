@@ -10,11 +10,11 @@ A design module provides:
                    runs it, so the admin, the API and services.study_create all refuse bad
                    parameters before anything is stored, and the study stores
                    `params.to_dict()` (defaults filled in).
-    build(*, study[, prepared]) -> StudyPlan
-                   the build stage, on the `cpu` queue, inside the transaction that also creates
-                   the rows: it stores the stimuli and returns the plan of phases and trials;
-                   services.study_plan_create turns the plan into Phase, Trial and TrialOption
-                   rows (the design never creates those itself).
+    build(*, study, store[, prepared]) -> StudyPlan
+                   the build stage, on the `cpu` queue, outside any transaction: it hands its
+                   stimuli to `store` (a studies.stimuli.StimulusStore) and returns the plan of
+                   phases and trials; services.study_plan_create then writes the stimulus,
+                   Phase, Trial and TrialOption rows in short steps (the design writes no row).
 
 A kind whose stimuli come from a model also provides
 
@@ -25,11 +25,17 @@ A kind whose stimuli come from a model also provides
                    queue. Kinds without `prepare` are built from what the study already holds
                    (an upload) and their build takes no `prepared`.
 
-Stimuli: the build stores its media with studies.stimuli (stimulus_store re-encodes for
-participants: no metadata, even loudness, opaque hashed names; midi_store keeps MIDI for
-researchers). These are service-level helpers that a design calls during its build: the files
-are large, so they are written one at a time instead of being held in the plan. Each stimulus
-has a `key` unique within its study; the plan refers to stimuli by that key.
+Stimuli: the build stores its media through the StimulusStore it is given (`store.media`
+re-encodes for participants: no metadata, even loudness, opaque hashed names; `store.midi`
+keeps MIDI for researchers). The files are large, so each is written as soon as the design
+hands it over instead of being held in the plan; their rows are written with the plan. Each
+stimulus has a `key` unique within its study; the plan refers to stimuli by that key. A build
+that fails (DesignError or a crash) leaves no row and no file; one that is killed leaves them
+to the job's redo, which removes them first. The study stays `generating` meanwhile, which
+no participant can open.
+
+Bounds: every parameter has them, integers an upper one too (the API takes any JSON number;
+`whole_number` checks both), and no design plans more than SYNLAB_MAX_TEST_TRIALS test trials.
 
 The plan (plain dataclasses, no ORM):
 
@@ -142,6 +148,11 @@ class StudyPlan:
             for trial in phase.trials
             for key in (trial.prompt, *(option.stimulus for option in trial.options))
         }
+
+
+def whole_number(value, low: int, high: int) -> bool:
+    """A design parameter that must be an int within bounds (JSON's true is not 1 here)."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def design_for(kind: str) -> ModuleType:

@@ -20,14 +20,17 @@ from studies.designs import (
     PhasePlan,
     StudyPlan,
     TrialPlan,
+    whole_number,
 )
 from studies.media import MediaError, probe_audio, probe_image
 from studies.models import ModelRun, Phase, Study, Trial
-from studies.stimuli import midi_store, stimulus_store
+from studies.stimuli import StimulusStore
 
 KIND = "synvae_matching"
 LABEL = "SynVAE matching (music generated from images)"
 DEFAULT_CHECKPOINT = "modeling/weights/synvae_digits_beta0.5.pt"
+MAX_PER_CLASS = 1000  # images drawn per class: previews, and candidates for the test
+MAX_ID = 2**63 - 1
 IMAGE_DESCRIPTIONS = {"digits": "A handwritten digit", "mnist": "A handwritten digit"}
 
 
@@ -48,13 +51,19 @@ class Params(DesignParams):
             problems.append("dataset must be 'digits' or 'mnist'")
         if self.selection not in ("centroids", "kmeans"):
             problems.append("selection must be 'centroids' or 'kmeans'")
-        if not isinstance(self.n_classes, int) or not 2 <= self.n_classes <= 6:
-            problems.append("n_classes must be a whole number from 2 to 6")
-        for name in ("n_test_trials", "candidates_per_class"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                problems.append(f"{name} must be a positive whole number")
-        if not isinstance(self.n_preview_per_class, int) or self.n_preview_per_class < 0:
-            problems.append("n_preview_per_class must be a whole number, 0 or more")
+        if not isinstance(self.checkpoint, str):
+            problems.append("checkpoint must be a path")
+        if self.model_run is not None and not whole_number(self.model_run, 1, MAX_ID):
+            problems.append("model_run must be the id of a model run")
+        ranges = {
+            "n_classes": (2, 6),
+            "n_test_trials": (1, settings.SYNLAB_MAX_TEST_TRIALS),
+            "n_preview_per_class": (0, MAX_PER_CLASS),
+            "candidates_per_class": (1, MAX_PER_CLASS),
+        }
+        for name, (low, high) in ranges.items():
+            if not whole_number(getattr(self, name), low, high):
+                problems.append(f"{name} must be a whole number from {low} to {high}")
         return problems
 
 
@@ -96,13 +105,13 @@ def prepare(*, study: Study) -> dict:
     return plan.to_dict()
 
 
-def build(*, study: Study, prepared: dict) -> StudyPlan:
+def build(*, study: Study, prepared: dict, store: StimulusStore) -> StudyPlan:
     """Second stage, on the `cpu` queue: render the melodies, store the pairs, plan the trials."""
     from modeling.synvae.generate import MelodyPlan, render_pairs
 
     params = Params.from_dict(study.design_params)
     generated = render_pairs(MelodyPlan.from_dict(prepared))
-    stored = store_pairs(study=study, generated=generated)
+    stored = store_pairs(store=store, generated=generated)
     rng = random.Random(study.seed)
     preview = {label: stored[label][: params.n_preview_per_class] for label in stored}
     pool = {label: stored[label][params.n_preview_per_class :] for label in stored}
@@ -113,7 +122,7 @@ def build(*, study: Study, prepared: dict) -> StudyPlan:
     return StudyPlan(phases=[phase for phase in phases if phase.trials])
 
 
-def store_pairs(*, study: Study, generated) -> dict[str, list[tuple[str, str]]]:
+def store_pairs(*, store: StimulusStore, generated) -> dict[str, list[tuple[str, str]]]:
     """Image, clip and MIDI of every generated pair; class -> [(image key, clip key), ...]."""
     stored = {}
     for label, pairs in generated.pairs.items():
@@ -127,8 +136,7 @@ def store_pairs(*, study: Study, generated) -> dict[str, list[tuple[str, str]]]:
                 "tokens": pair.tokens,
             }
             try:
-                image = stimulus_store(
-                    study=study,
+                image = store.media(
                     key=f"{stem}.png",
                     data=pair.image_png,
                     class_label=label,
@@ -136,8 +144,7 @@ def store_pairs(*, study: Study, generated) -> dict[str, list[tuple[str, str]]]:
                     description=f"Image {pair.rank + 1} of its group",
                     provenance=provenance,
                 )
-                clip = stimulus_store(
-                    study=study,
+                clip = store.media(
                     key=f"{stem}.flac",
                     data=pair.audio_flac,
                     class_label=label,
@@ -146,8 +153,7 @@ def store_pairs(*, study: Study, generated) -> dict[str, list[tuple[str, str]]]:
                 )
             except MediaError as error:
                 raise DesignError([f"{stem}: {error}"]) from error
-            midi_store(
-                study=study,
+            store.midi(
                 key=f"{stem}.mid",
                 data=pair.midi,
                 class_label=label,

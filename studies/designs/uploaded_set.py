@@ -13,10 +13,15 @@ distractors, one class per option.
 
 import csv
 import io
+import itertools
 import random
+import stat
+import struct
 import zipfile
+import zlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO
 
@@ -29,10 +34,11 @@ from studies.designs import (
     PhasePlan,
     StudyPlan,
     TrialPlan,
+    whole_number,
 )
-from studies.media import MediaError, MediaInfo, probe_audio, probe_image
-from studies.models import Phase, Study, Trial
-from studies.stimuli import stimulus_store
+from studies.media import MediaError, MediaInfo, identify_media, probe_audio, probe_image
+from studies.models import Phase, Stimulus, Study, Trial
+from studies.stimuli import StimulusStore
 
 KIND = "uploaded_set"
 LABEL = "Forced-choice matching from an uploaded set"
@@ -40,6 +46,15 @@ MANIFEST_NAME = "manifest.csv"
 REQUIRED_COLUMNS = ("image", "audio", "class")
 ROLES = ("test", "preview", "catch")
 TRIAL_TYPES = tuple(Trial.Type.values)
+MAX_PREVIEW_PER_CLASS = 100
+# The longest value of each manifest column: what the stimulus rows can hold.
+MAX_LENGTHS = {
+    "image": Stimulus._meta.get_field("key").max_length,
+    "audio": Stimulus._meta.get_field("key").max_length,
+    "class": Stimulus._meta.get_field("class_label").max_length,
+    "description": Stimulus._meta.get_field("description").max_length,
+}
+MAX_PROBLEMS = 50  # listed one by one; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -51,16 +66,19 @@ class Params(DesignParams):
 
     def problems(self) -> list[str]:
         problems = []
+        most_trials = settings.SYNLAB_MAX_TEST_TRIALS
         if self.trial_type not in TRIAL_TYPES:
             problems.append(f"trial_type must be one of {', '.join(TRIAL_TYPES)}")
-        if not isinstance(self.n_options, int) or not 2 <= self.n_options <= 6:
+        if not whole_number(self.n_options, 2, 6):
             problems.append("n_options must be a whole number from 2 to 6")
-        if self.n_test_trials is not None and (
-            not isinstance(self.n_test_trials, int) or self.n_test_trials < 1
-        ):
-            problems.append("n_test_trials must be a positive whole number (or empty for all)")
-        if not isinstance(self.n_preview_per_class, int) or self.n_preview_per_class < 0:
-            problems.append("n_preview_per_class must be a whole number, 0 or more")
+        if self.n_test_trials is not None and not whole_number(self.n_test_trials, 1, most_trials):
+            problems.append(
+                f"n_test_trials must be a whole number from 1 to {most_trials} (or empty for all)"
+            )
+        if not whole_number(self.n_preview_per_class, 0, MAX_PREVIEW_PER_CLASS):
+            problems.append(
+                f"n_preview_per_class must be a whole number from 0 to {MAX_PREVIEW_PER_CLASS}"
+            )
         return problems
 
 
@@ -78,29 +96,184 @@ class ManifestRow:
 class UploadPlan:
     rows: list[ManifestRow]
     members: dict[str, str]  # manifest path -> zip member name
-    media: dict[str, MediaInfo] = field(default_factory=dict)
 
     def rows_with_role(self, role: str) -> list[ManifestRow]:
         return [row for row in self.rows if row.role == role]
 
 
-def inspect_upload(source: IO[bytes], *, check_media: bool) -> UploadPlan:
-    """Read and check an uploaded zip; raise DesignError listing every problem found."""
-    try:
-        archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise DesignError([f"The upload is not a readable zip file ({error})."]) from error
-    with archive:
-        return plan_from_archive(archive, check_media=check_media)
+def inspect_upload(source: IO[bytes], *, check_media: bool = False) -> UploadPlan:
+    """Read and check an uploaded zip; raise DesignError listing every problem found.
+
+    Everything the zip's directory tells (sizes, names, links, file count) is checked before a
+    byte is unpacked. Then the manifest is read, and each file it names is unpacked once (never
+    more than its limit, whatever the directory says) and identified from its header: the image
+    or clip its name says, within the pixel and length limits. `check_media` decodes each one
+    completely as well (the build does).
+    """
+    with open_archive(source) as archive:
+        plan = plan_from_archive(archive)
+        checked = checked_media(archive, plan, decode=check_media)
+        problems = [problem for *_, problem in checked if problem]
+        if problems:
+            raise DesignError(capped(problems))
+        return plan
 
 
-def plan_from_archive(archive: zipfile.ZipFile, *, check_media: bool) -> UploadPlan:
-    problems = archive_problems(archive)
+def open_archive(source: IO[bytes]) -> zipfile.ZipFile:
+    """The zip, once its size and declared file count are within the limits."""
+    problems = upload_size_problems(source)
     if problems:
         raise DesignError(problems)
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise DesignError(
+            [
+                f"The upload is not a readable zip file ({error}). If it was cut short while "
+                "copying or uploading, upload the whole file again."
+            ]
+        ) from None
+    problems = archive_problems(archive)
+    if problems:
+        archive.close()
+        raise DesignError(capped(problems))
+    return archive
+
+
+def upload_size_problems(source: IO[bytes]) -> list[str]:
+    """The zip itself, and the file count its end record declares (before Python reads the
+    directory into memory: millions of tiny entries would take gigabytes)."""
+    source.seek(0, 2)
+    size = source.tell()
+    source.seek(0)
+    problems = []
+    if size > settings.SYNLAB_MAX_UPLOAD_BYTES:
+        problems.append(
+            f"The zip is {megabytes(size)}; at most {megabytes(settings.SYNLAB_MAX_UPLOAD_BYTES)} "
+            "is allowed."
+        )
+    declared = declared_file_count(source, size)
+    if declared is not None and declared > settings.SYNLAB_MAX_UPLOAD_FILES:
+        problems.append(
+            f"The zip holds {declared:,} files; at most {settings.SYNLAB_MAX_UPLOAD_FILES:,} are "
+            "allowed."
+        )
+    return problems
+
+
+END_RECORD = struct.Struct("<4s4H2LH")  # end of central directory: the file count is field 4
+ZIP64_LOCATOR = struct.Struct("<4sLQL")
+ZIP64_END_RECORD = struct.Struct("<4sQ2H2L4Q")  # the file count is field 7
+
+
+def declared_file_count(source: IO[bytes], size: int) -> int | None:
+    """The number of files the zip's end record declares; None when there is no such record
+    (zipfile then refuses the upload as not a zip)."""
+    start = max(0, size - END_RECORD.size - 0xFFFF)  # the record ends with a comment <= 64 KiB
+    source.seek(start)
+    tail = source.read()
+    source.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + END_RECORD.size > len(tail):
+        return None
+    count = END_RECORD.unpack_from(tail, at)[4]
+    locator_at = at - ZIP64_LOCATOR.size
+    if count != 0xFFFF or locator_at < 0 or tail[locator_at : locator_at + 4] != b"PK\x06\x07":
+        return count
+    record_at = ZIP64_LOCATOR.unpack_from(tail, locator_at)[2]
+    source.seek(record_at)
+    record = source.read(ZIP64_END_RECORD.size)
+    source.seek(0)
+    if len(record) < ZIP64_END_RECORD.size or record[:4] != b"PK\x06\x06":
+        return count
+    return ZIP64_END_RECORD.unpack(record)[7]
+
+
+def archive_problems(archive: zipfile.ZipFile) -> list[str]:
+    """What the zip's directory shows: names, links, encryption, sizes; nothing is unpacked."""
+    infos = archive.infolist()
+    problems = []
+    if len(infos) > settings.SYNLAB_MAX_UPLOAD_FILES:
+        problems.append(
+            f"The zip holds {len(infos):,} files; at most {settings.SYNLAB_MAX_UPLOAD_FILES:,} "
+            "are allowed."
+        )
+        return problems
+    seen = set()
+    for info in infos:
+        problems += member_problems(info)
+        if info.filename in seen:
+            problems.append(f"The zip holds {info.filename!r} twice.")
+        seen.add(info.filename)
+    total = sum(info.file_size for info in infos)
+    if total > settings.SYNLAB_MAX_UPLOAD_BYTES:
+        problems.append(
+            f"The zip unpacks to {megabytes(total)}, more than the "
+            f"{megabytes(settings.SYNLAB_MAX_UPLOAD_BYTES)} allowed."
+        )
+    if not any(PurePosixPath(info.filename).name == MANIFEST_NAME for info in infos):
+        problems.append(f"The zip has no {MANIFEST_NAME}.")
+    return problems
+
+
+def member_problems(info: zipfile.ZipInfo) -> list[str]:
+    name = info.filename
+    path = PurePosixPath(name)
+    problems = []
+    if (
+        path.is_absolute()
+        or ".." in path.parts
+        or "\\" in name
+        or "\x00" in name
+        or (len(name) > 1 and name[1] == ":")
+    ):
+        problems.append(f"The zip contains an unsafe path {name!r}.")
+    if stat.S_ISLNK(info.external_attr >> 16):
+        problems.append(f"The zip contains a link {name!r}; put the file itself in the zip.")
+    if info.flag_bits & 0x1:
+        problems.append(f"{name!r} is encrypted; upload a zip without a password.")
+    if info.compress_type not in UNPACKABLE:
+        problems.append(f"{name!r} uses a compression this platform cannot unpack.")
+    limit = member_limit(name)
+    if info.file_size > limit:
+        problems.append(
+            f"{name!r} unpacks to {megabytes(info.file_size)}; at most {megabytes(limit)} is "
+            "allowed for one file."
+        )
+    return problems
+
+
+UNPACKABLE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+
+
+def member_limit(name: str) -> int:
+    if PurePosixPath(name).name == MANIFEST_NAME:
+        return settings.SYNLAB_MAX_MANIFEST_BYTES
+    return settings.SYNLAB_MAX_UPLOAD_FILE_BYTES
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB" if size < 10e6 else f"{size / 1e6:,.0f} MB"
+
+
+def read_member(archive: zipfile.ZipFile, name: str) -> bytes:
+    """A file's bytes, never more than its limit, whatever the zip's directory declared."""
+    limit = member_limit(name)
+    try:
+        with archive.open(name) as member:
+            data = member.read(limit + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as error:
+        raise DesignError([f"The zip is damaged: {name!r} cannot be unpacked ({error})."]) from None
+    if len(data) > limit:
+        raise DesignError([f"{name!r} unpacks to more than the {megabytes(limit)} allowed."])
+    return data
+
+
+def plan_from_archive(archive: zipfile.ZipFile) -> UploadPlan:
+    """The manifest's rows and the zip member of each file they name."""
     manifest_member = find_manifest(archive)
     base = PurePosixPath(manifest_member).parent
-    rows, problems = parse_manifest(archive.read(manifest_member))
+    rows, problems = parse_manifest(read_member(archive, manifest_member))
     members = {name: member_path(base, name) for row in rows for name in (row.image, row.audio)}
     present = set(archive.namelist())
     for row in rows:
@@ -109,35 +282,10 @@ def plan_from_archive(archive: zipfile.ZipFile, *, check_media: bool) -> UploadP
                 problems.append(
                     f"Manifest line {row.line}: {column} file {name!r} is not in the zip."
                 )
-    plan = UploadPlan(rows=rows, members=members)
-    if check_media and not problems:
-        problems += probe_plan_media(archive, plan)
+    problems += one_class_per_file(rows, members)
     if problems:
-        raise DesignError(problems)
-    return plan
-
-
-def archive_problems(archive: zipfile.ZipFile) -> list[str]:
-    problems = []
-    try:
-        broken = archive.testzip()
-    except (zipfile.BadZipFile, OSError, NotImplementedError) as error:
-        return [f"The zip file is damaged ({error})."]
-    if broken:
-        problems.append(f"The zip file is damaged: {broken!r} fails its checksum.")
-    total = sum(info.file_size for info in archive.infolist())
-    if total > settings.SYNLAB_MAX_UPLOAD_BYTES:
-        problems.append(
-            f"The zip unpacks to {total / 1e6:.0f} MB, more than the "
-            f"{settings.SYNLAB_MAX_UPLOAD_BYTES / 1e6:.0f} MB allowed."
-        )
-    for name in archive.namelist():
-        path = PurePosixPath(name)
-        if path.is_absolute() or ".." in path.parts:
-            problems.append(f"The zip contains an unsafe path {name!r}.")
-    if not any(PurePosixPath(name).name == MANIFEST_NAME for name in archive.namelist()):
-        problems.append(f"The zip has no {MANIFEST_NAME}.")
-    return problems
+        raise DesignError(capped(problems))
+    return UploadPlan(rows=rows, members=members)
 
 
 def find_manifest(archive: zipfile.ZipFile) -> str:
@@ -146,23 +294,45 @@ def find_manifest(archive: zipfile.ZipFile) -> str:
 
 
 def member_path(base: PurePosixPath, name: str) -> str:
-    return str(base / name) if str(base) != "." else name
+    return str(base / name) if str(base) != "." else str(PurePosixPath(name))
 
 
 def parse_manifest(raw: bytes) -> tuple[list[ManifestRow], list[str]]:
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [f"{MANIFEST_NAME} is not UTF-8 text."]
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip().lower() for c in reader.fieldnames or []]
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return [], [
+            f"{MANIFEST_NAME} is not UTF-8 text (line {line} has the byte "
+            f'0x{raw[error.start]:02x}); save it as UTF-8 ("CSV UTF-8" in a spreadsheet).'
+        ]
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        columns = [c.strip().lower() for c in reader.fieldnames or []]
+    except csv.Error as error:
+        return [], [f"{MANIFEST_NAME} line 1 cannot be read as CSV ({error})."]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         return [], [f"{MANIFEST_NAME} is missing the column(s): {', '.join(missing)}."]
     reader.fieldnames = columns
+    return manifest_rows(reader)
+
+
+def manifest_rows(reader: csv.DictReader) -> tuple[list[ManifestRow], list[str]]:
     rows, problems = [], []
-    for line, record in enumerate(reader, start=2):
-        row, row_problems = manifest_row(line, record)
+    most = settings.SYNLAB_MAX_MANIFEST_ROWS
+    for counted in itertools.count(1):
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            return rows, [*problems, f"Manifest line {reader.line_num}: {error}."]
+        if counted > most:
+            return [], [
+                f"{MANIFEST_NAME} has more than {most:,} rows; at most {most:,} are allowed."
+            ]
+        row, row_problems = manifest_row(reader.line_num, record)
         problems += row_problems
         if row:
             rows.append(row)
@@ -173,15 +343,22 @@ def parse_manifest(raw: bytes) -> tuple[list[ManifestRow], list[str]]:
 
 def manifest_row(line: int, record: dict) -> tuple[ManifestRow | None, list[str]]:
     def value(column: str) -> str:
-        return (record.get(column) or "").strip()
+        found = record.get(column)
+        return found.strip() if isinstance(found, str) else ""
 
     problems = [
         f"Manifest line {line}: the {c} column is empty." for c in REQUIRED_COLUMNS if not value(c)
     ]
+    problems += [
+        f"Manifest line {line}: the {column} is {len(value(column)):,} characters long; at most "
+        f"{most} are allowed."
+        for column, most in MAX_LENGTHS.items()
+        if len(value(column)) > most
+    ]
     role = value("role").lower() or "test"
     if role not in ROLES:
         problems.append(
-            f"Manifest line {line}: role must be 'test', 'preview' or 'catch', not {role!r}."
+            f"Manifest line {line}: role must be 'test', 'preview' or 'catch', not {role[:20]!r}."
         )
     if problems:
         return None, problems
@@ -196,17 +373,64 @@ def manifest_row(line: int, record: dict) -> tuple[ManifestRow | None, list[str]
     return row, []
 
 
-def probe_plan_media(archive: zipfile.ZipFile, plan: UploadPlan) -> list[str]:
+def one_class_per_file(rows: list[ManifestRow], members: dict[str, str]) -> list[str]:
+    """A file belongs to one class, and is either an image or a clip: otherwise a chosen
+    option's class and the class of its file would disagree in the answers."""
+    first_use: dict[str, tuple[ManifestRow, str]] = {}
     problems = []
-    probes = {row.image: probe_image for row in plan.rows} | {
-        row.audio: probe_audio for row in plan.rows
-    }
-    for name, probe in probes.items():
-        try:
-            plan.media[name] = probe(archive.read(plan.members[name]), name=name)
-        except MediaError as error:
-            problems.append(str(error))
+    for row in rows:
+        for column, name in (("image", row.image), ("audio", row.audio)):
+            member = members[name]
+            if member not in first_use:
+                first_use[member] = (row, column)
+                continue
+            earlier, earlier_column = first_use[member]
+            if earlier_column != column:
+                problems.append(
+                    f"Manifest lines {earlier.line} and {row.line} use {name!r} both as an "
+                    "image and as an audio file."
+                )
+            elif earlier.class_label != row.class_label:
+                problems.append(
+                    f"Manifest lines {earlier.line} and {row.line} put {name!r} in two classes "
+                    f"({earlier.class_label!r} and {row.class_label!r}); a file belongs to one "
+                    "class."
+                )
     return problems
+
+
+def capped(problems: list[str]) -> list[str]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return [*problems[:MAX_PROBLEMS], f"... and {len(problems) - MAX_PROBLEMS:,} more problems."]
+
+
+def media_of(plan: UploadPlan) -> dict[str, str]:
+    """Each file the manifest names, and what it must be: "image" or "audio"."""
+    return {row.image: "image" for row in plan.rows} | {row.audio: "audio" for row in plan.rows}
+
+
+PROBES = {"image": probe_image, "audio": probe_audio}
+
+
+def checked_media(
+    archive: zipfile.ZipFile, plan: UploadPlan, *, decode: bool
+) -> Iterator[tuple[str, bytes | None, MediaInfo | None, str | None]]:
+    """Each file the manifest names, one at a time: (name, bytes, info, None) when it is the
+    image or clip it claims to be, (name, None, None, problem) when not. Without `decode` only
+    its header is read and info is None."""
+    for name, kind in media_of(plan).items():
+        try:
+            data = read_member(archive, plan.members[name])
+            if decode:
+                yield name, data, PROBES[kind](data, name=name), None
+            else:
+                identify_media(data, name=name, kind=kind)
+                yield name, data, None, None
+        except DesignError as error:  # the zip cannot give the file (damaged, too large)
+            yield name, None, None, " ".join(error.problems)
+        except MediaError as error:
+            yield name, None, None, str(error)
 
 
 def design_problems(params: Params, plan: UploadPlan) -> list[str]:
@@ -228,17 +452,17 @@ def design_problems(params: Params, plan: UploadPlan) -> list[str]:
     return problems
 
 
-def build(*, study: Study) -> StudyPlan:
+def build(*, study: Study, store: StimulusStore) -> StudyPlan:
     """Store the set's media (keyed by their manifest paths) and plan the trials."""
     params = Params.from_dict(study.design_params)
     if not study.source_upload:
         raise DesignError(["The study has no uploaded set."])
-    with study.source_upload.open("rb") as source, zipfile.ZipFile(source) as archive:
-        upload = plan_from_archive(archive, check_media=True)
+    with study.source_upload.open("rb") as source, open_archive(source) as archive:
+        upload = plan_from_archive(archive)
         problems = design_problems(params, upload)
         if problems:
             raise DesignError(problems)
-        store_stimuli(study=study, archive=archive, plan=upload)
+        store_media(archive=archive, plan=upload, store=store)
     rng = random.Random(study.seed)
     preview = preview_phase(plan=upload, params=params)
     test = matching_phase(plan=upload, params=params, rng=rng)
@@ -246,22 +470,29 @@ def build(*, study: Study) -> StudyPlan:
     return StudyPlan(phases=[phase for phase in (preview, test) if phase.trials])
 
 
-def store_stimuli(*, study: Study, archive: zipfile.ZipFile, plan: UploadPlan) -> None:
+def store_media(*, archive: zipfile.ZipFile, plan: UploadPlan, store: StimulusStore) -> None:
+    """Each file is read, checked and stored in turn (one in memory at a time); after the
+    first problem the rest are only checked, so that every problem is listed."""
     descriptions = {row.image: row.description for row in plan.rows if row.description}
     classes = {name: row.class_label for row in plan.rows for name in (row.image, row.audio)}
-    for name, original in plan.media.items():
+    problems = []
+    for name, data, original, problem in checked_media(archive, plan, decode=True):
+        if problem or problems:
+            problems += [problem] if problem else []
+            continue
         try:
-            stimulus_store(
-                study=study,
+            store.media(
                 key=name,
-                data=archive.read(plan.members[name]),
+                data=data,
                 original=original,
                 class_label=classes[name],
                 description=descriptions.get(name, ""),
                 provenance={"source": "upload", "member": plan.members[name]},
             )
         except MediaError as error:
-            raise DesignError([f"{name}: {error}"]) from error
+            problems.append(f"{name}: {error}")
+    if problems:
+        raise DesignError(capped(problems))
 
 
 def prompt_and_answer(row: ManifestRow, trial_type: str) -> tuple[str, str]:

@@ -1,12 +1,14 @@
 """A design plans a study (stimuli stored, trials described); the services create the rows."""
 
+from pathlib import Path
+
 import pytest
-from django.db import transaction
 
 from studies import services
 from studies.designs import DesignError, OptionPlan, PhasePlan, StudyPlan, TrialPlan, uploaded_set
 from studies.errors import InvalidInput
 from studies.models import Phase, Stimulus, Trial
+from studies.stimuli import StimulusStore
 from tests.factories import upload_zip
 from tests.studies.conftest import as_upload
 
@@ -25,13 +27,13 @@ def uploaded_study(name: str = "planned"):
 
 def test_the_design_plans_the_trials_and_the_service_creates_them():
     study = uploaded_study()
-    with transaction.atomic():
-        plan = uploaded_set.build(study=study)
-        assert not Phase.objects.exists(), "the design only stores stimuli and plans"
-        assert [(p.kind, len(p.trials)) for p in plan.phases] == [("preview", 3), ("test", 9)]
-        stored = set(Stimulus.objects.filter(study=study).values_list("key", flat=True))
-        assert plan.stimulus_keys() <= stored
-        services.study_plan_create(study=study, plan=plan)
+    store = StimulusStore(study=study)
+    plan = uploaded_set.build(study=study, store=store)
+    assert not Phase.objects.exists() and not Stimulus.objects.exists(), "the design writes no row"
+    assert [(p.kind, len(p.trials)) for p in plan.phases] == [("preview", 3), ("test", 9)]
+    assert plan.stimulus_keys() <= {stimulus.key for stimulus in store.stimuli}
+    assert all(Path(stimulus.file.path).exists() for stimulus in store.stimuli)
+    services.study_plan_create(study=study, plan=plan, stimuli=store.stimuli)
     rows = Trial.objects.filter(phase__study=study, phase__kind="test").order_by("order")
     planned = plan.phases[1].trials
     assert [t.prompt.key for t in rows] == [t.prompt for t in planned]

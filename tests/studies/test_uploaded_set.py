@@ -1,14 +1,24 @@
 """A researcher uploads a set; the platform checks it and builds phases and trials."""
 
+import io
+
+import numpy as np
 import pytest
+import soundfile
 
 from studies import generation, services
 from studies.errors import InvalidInput
 from studies.models import GenerationJob, Phase, Stimulus, Study, Trial, TrialOption
-from tests.factories import png_bytes, upload_zip
+from tests.factories import png_broken_after_header, upload_zip
 from tests.studies.conftest import as_upload, create_built_study
 
 pytestmark = pytest.mark.django_db
+
+
+def silent_wav() -> bytes:
+    buffer = io.BytesIO()
+    soundfile.write(buffer, np.zeros(8000, dtype="float32"), 16000, format="WAV")
+    return buffer.getvalue()
 
 
 def create_and_generate(data: bytes, **params) -> tuple[Study, GenerationJob]:
@@ -117,18 +127,18 @@ def test_a_manifest_without_required_columns_lists_them():
     assert caught.value.problems == ["manifest.csv is missing the column(s): image, audio, class."]
 
 
-def test_corrupt_media_fails_the_build_listing_each_file_and_creates_nothing():
+def test_media_broken_past_their_headers_fail_the_build_listing_each_file_and_creates_nothing():
     data = upload_zip(
         replace_files={
-            "audio/green_test_1.wav": b"RIFF....WAVEfmt garbage",
-            "images/blue_test_2.png": png_bytes()[:40],
+            "audio/green_test_1.wav": silent_wav(),
+            "images/blue_test_2.png": png_broken_after_header(),
         }
     )
     study, job = create_and_generate(data)
     assert job.status == GenerationJob.Status.FAILED
     assert study.status == Study.Status.DRAFT
     assert len(job.problems) == 2
-    assert any("audio/green_test_1.wav: not a readable audio file" in p for p in job.problems)
+    assert any("audio/green_test_1.wav: the clip is silent" in p for p in job.problems)
     assert any("images/blue_test_2.png: not a readable image" in p for p in job.problems)
     assert study.build_problems == job.problems
     assert not Stimulus.objects.exists()
@@ -153,7 +163,8 @@ def test_unknown_design_parameters_are_refused():
 
 
 def test_a_failed_study_can_be_fixed_with_a_new_upload_and_generated_again():
-    study, job = create_and_generate(upload_zip(replace_files={"images/red_test_0.png": b"broken"}))
+    broken = {"images/red_test_0.png": png_broken_after_header()}
+    study, job = create_and_generate(upload_zip(replace_files=broken))
     assert study.status == Study.Status.DRAFT
     services.study_replace_upload(study=study, upload=as_upload(upload_zip()))
     job = generation.generation_job_run(job_id=generation.study_generate(study=study).pk)
