@@ -1,28 +1,24 @@
-"""Writes. Every change to the experiment domain goes through a function here, or in
+"""Writes. Every change to the experiment domain goes through a function here, in
+enrolment.py (who takes part, with which trials; places given back; resuming elsewhere) or in
 answering.py for the answer path (a trial shown, an answer stored once)."""
 
 import logging
-import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import timedelta
 from itertools import islice
 from typing import TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from studies import colour_vision, flow, headphones
-from studies.assignment import choose_trials, counterbalanced_order
 from studies.designs import DesignError, StudyPlan, TrialPlan, design_for
-from studies.errors import Conflict, InvalidInput, NotAllowed, StudyFull
+from studies.errors import Conflict, InvalidInput
 from studies.models import (
-    Assignment,
     Participant,
     Phase,
     Response,
@@ -249,119 +245,6 @@ def study_move(*, study: Study, source: str, target: str) -> bool:
     return bool(Study.objects.filter(pk=study.pk, status=source).update(status=target, **stamp))
 
 
-def participant_enroll_preview(*, study: Study) -> Participant:
-    """A researcher takes the study as a participant would; nothing they do counts as data."""
-    if study.status not in (Study.Status.READY, Study.Status.LIVE):
-        raise Conflict("Generate the study before previewing it.")
-    return participant_enroll(study=study, is_preview=True, label="researcher preview")
-
-
-def participant_enroll(
-    *,
-    study: Study,
-    prolific_pid: str = "",
-    prolific_study_id: str = "",
-    prolific_session_id: str = "",
-    label: str = "",
-    user_agent: str = "",
-    is_preview: bool = False,
-) -> Participant:
-    """Enrol a participant with a balanced, seeded trial list; a known Prolific id resumes."""
-    if not is_preview and study.status != Study.Status.LIVE:
-        raise NotAllowed(_("This study is not open."))
-    if prolific_pid:
-        existing = Participant.objects.filter(study=study, prolific_pid=prolific_pid).first()
-        if existing:
-            return existing
-    participant = Participant(
-        study=study,
-        prolific_pid=prolific_pid[:64],
-        prolific_study_id=prolific_study_id[:64],
-        prolific_session_id=prolific_session_id[:64],
-        label=label[:100],
-        user_agent=user_agent[:400],
-        is_preview=is_preview,
-    )
-    try:
-        with transaction.atomic():
-            # One enrolment at a time per study, so quotas are never overshot.
-            Study.objects.select_for_update().filter(pk=study.pk).first()
-            participants_release_abandoned(study=study)
-            plan = assignment_plan(participant)
-            participant.trial_count = len(plan)
-            participant.save()
-            Assignment.objects.bulk_create(
-                Assignment(participant=participant, **assignment) for assignment in plan
-            )
-    except IntegrityError:
-        # The same Prolific id arrived twice at once: the other request won; resume theirs.
-        return Participant.objects.get(study=study, prolific_pid=prolific_pid)
-    return participant
-
-
-def assignment_plan(participant: Participant) -> list[dict]:
-    """Trials (least covered first), plus every catch trial, with counterbalanced options."""
-    study = participant.study
-    trials = {
-        trial.pk: trial
-        for trial in Trial.objects.filter(phase__study=study, phase__kind=Phase.Kind.TEST)
-        .order_by("phase__order", "order")
-        .prefetch_related("options")
-    }
-    catch_ids = [pk for pk, trial in trials.items() if trial.is_catch]
-    regular_ids = [pk for pk in trials if pk not in catch_ids]
-    raters = {} if participant.is_preview else active_raters_per_trial(study)
-    rng = random.Random(f"{study.seed}:{participant.token}")
-    wanted = min(study.trials_per_participant or len(regular_ids), len(regular_ids))
-    quota = len(trials) + 1 if participant.is_preview else study.raters_per_trial
-    chosen = choose_trials(
-        trial_ids=regular_ids, active_raters=raters, quota=quota, wanted=wanted, rng=rng
-    )
-    if chosen is None:
-        raise StudyFull(study_full_message(study.abandon_after_minutes))
-    for catch_id in catch_ids:  # mixed in at random places, never first
-        chosen.insert(rng.randint(1, len(chosen)), catch_id)
-    return [
-        {
-            "trial": trials[trial_id],
-            "sequence": sequence,
-            "rater_index": raters.get(trial_id, 0),
-            "option_order": counterbalanced_order(
-                option_ids=[option.pk for option in trials[trial_id].options.all()],
-                rater_index=raters.get(trial_id, 0),
-                trial_seed=f"{study.seed}:{trial_id}",
-            ),
-        }
-        for sequence, trial_id in enumerate(chosen)
-    ]
-
-
-def active_raters_per_trial(study: Study) -> dict[int, int]:
-    """Raters holding each trial: finished or still going, not previews, not abandoned."""
-    rows = (
-        Assignment.objects.filter(
-            trial__phase__study=study,
-            participant__is_preview=False,
-            participant__released_at__isnull=True,
-        )
-        .values_list("trial_id")
-        .annotate(n=Count("pk"))
-    )
-    return dict(rows)
-
-
-def participants_release_abandoned(*, study: Study) -> int:
-    """Sessions idle past the study's limit give their trials back; their answers are kept."""
-    idle_since = timezone.now() - timedelta(minutes=study.abandon_after_minutes)
-    return Participant.objects.filter(
-        study=study,
-        is_preview=False,
-        released_at__isnull=True,
-        completed_at__isnull=True,
-        last_seen_at__lt=idle_since,
-    ).update(released_at=timezone.now())
-
-
 TOUCH_EVERY_S = 60
 
 
@@ -390,16 +273,6 @@ def study_close_if_complete(*, study: Study) -> bool:
     if any(answered.get(t, 0) < study.raters_per_trial for t in trial_ids):
         return False
     return study_move(study=study, source=Study.Status.LIVE, target=Study.Status.CLOSED)
-
-
-def study_full_message(minutes: int) -> str:
-    return ngettext(
-        "All places in this study are taken at the moment. Places free up when someone leaves "
-        "without finishing: please try again in %(minutes)d minute.",
-        "All places in this study are taken at the moment. Places free up when someone leaves "
-        "without finishing: please try again in %(minutes)d minutes.",
-        minutes,
-    ) % {"minutes": minutes}
 
 
 def participant_save_demographics(
