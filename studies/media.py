@@ -192,7 +192,8 @@ def check_clip_length(name: str, frames: int, channels: int, sample_rate: int) -
         seconds = frames / sample_rate if sample_rate else float("inf")
         raise MediaError(
             f"{name}: the clip is {seconds:.0f} s long ({channels} channel(s) at "
-            f"{sample_rate} Hz); at most {limit_s} s of stereo at 48 kHz is allowed"
+            f"{sample_rate} Hz), more than can be decoded: at most {limit_s} s of stereo at "
+            "48 kHz (or as many samples) are allowed"
         )
 
 

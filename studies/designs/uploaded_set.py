@@ -253,6 +253,9 @@ def member_limit(name: str) -> int:
 
 
 def megabytes(size: int) -> str:
+    """A size as people read it: 850 kB, 4.2 MB, 472 MB."""
+    if size < 1e6:
+        return f"{size / 1e3:,.0f} kB"
     return f"{size / 1e6:,.1f} MB" if size < 10e6 else f"{size / 1e6:,.0f} MB"
 
 
@@ -327,7 +330,11 @@ def manifest_rows(reader: csv.DictReader) -> tuple[list[ManifestRow], list[str]]
         except StopIteration:
             break
         except csv.Error as error:
-            return rows, [*problems, f"Manifest line {reader.line_num}: {error}."]
+            return rows, [
+                *problems,
+                f"Manifest line {reader.reader.line_num} cannot be read as CSV ({error}); "
+                "is a quote left open?",
+            ]
         if counted > most:
             return [], [
                 f"{MANIFEST_NAME} has more than {most:,} rows; at most {most:,} are allowed."
@@ -354,6 +361,11 @@ def manifest_row(line: int, record: dict) -> tuple[ManifestRow | None, list[str]
         f"{most} are allowed."
         for column, most in MAX_LENGTHS.items()
         if len(value(column)) > most
+    ]
+    problems += [
+        f"Manifest line {line}: the {column} holds a NUL character."
+        for column, found in record.items()
+        if isinstance(found, str) and "\x00" in found
     ]
     role = value("role").lower() or "test"
     if role not in ROLES:
