@@ -261,13 +261,13 @@ def stimulus_player(stimulus: Stimulus) -> str:
     url = reverse("stimulus-file", args=[stimulus.pk])
     if stimulus.kind == Stimulus.Kind.IMAGE:
         return format_html(
-            '<img src="{}" alt="{}" style="max-height:64px">', url, stimulus.description
+            '<img src="{}" alt="{}" class="stimulus-image">', url, stimulus.description
         )
     if stimulus.kind == Stimulus.Kind.AUDIO:
         return format_html('<audio controls preload="none" src="{}"></audio>', url)
     roll = reverse("stimulus-piano-roll", args=[stimulus.pk])
     return format_html(
-        '<a href="{}"><img src="{}" alt="Piano roll of {}" style="max-height:90px"></a>',
+        '<a href="{}"><img src="{}" alt="Piano roll of {}" class="piano-roll"></a>',
         url,
         roll,
         stimulus.key,
@@ -280,6 +280,9 @@ class StimulusAdmin(admin.ModelAdmin):
     list_filter = ["kind", "study"]
     search_fields = ["key", "sha256"]
     readonly_fields = [f.name for f in Stimulus._meta.fields] + ["listen_or_look"]
+
+    class Media:
+        css = {"all": ["synlab/admin.css"]}  # no inline styles (Content-Security-Policy)
 
     @admin.display(description="Media")
     def listen_or_look(self, stimulus):

@@ -21,9 +21,8 @@ def stimulus_file(request, pk: int):
 
 
 def study_report(request, pk: int, fmt: str):
-    from django.http import HttpResponse
-
     from studies.errors import ServiceError
+    from studies.reports import report_response
     from studies.reports import study_report as render_report
 
     study = found(selectors.study_by_pk(pk), "No such study.")
@@ -31,10 +30,7 @@ def study_report(request, pk: int, fmt: str):
         report = render_report(study=study, fmt=fmt)
     except ServiceError as error:
         raise Http404(error.message) from error
-    response = HttpResponse(report.body, content_type=report.content_type)
-    disposition = "inline" if fmt == "html" else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{report.filename}"'
-    return response
+    return report_response(report, disposition="inline" if fmt == "html" else "attachment")
 
 
 def power_planner(request):

@@ -219,14 +219,10 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["get"])
     def report(self, request, pk=None):
         """The significance report: `?as=json` (default), `html`, `pdf` or `csv` (zip)."""
-        from django.http import HttpResponse
-
-        from studies.reports import study_report
+        from studies.reports import report_response, study_report
 
         report = study_report(study=self.get_object(), fmt=request.query_params.get("as", "json"))
-        response = HttpResponse(report.body, content_type=report.content_type)
-        response["Content-Disposition"] = f'inline; filename="{report.filename}"'
-        return response
+        return report_response(report, disposition="inline")
 
     @extend_schema(responses={200: {"type": "array", "items": {"type": "object"}}})
     @action(detail=True, methods=["get"])

@@ -2,6 +2,9 @@
 
 from dataclasses import dataclass, fields
 
+from django.http import HttpResponse
+
+from config.headers import policy_allowing_styles
 from studies.errors import InvalidInput
 from studies.models import Study
 from studies.selectors import response_table_for_study
@@ -53,3 +56,15 @@ def study_report(*, study: Study, fmt: str) -> RenderedReport:
         content_type=FORMATS[fmt],
         filename=f"synlab-study-{study.pk}-report.{extension}",
     )
+
+
+def report_response(report: RenderedReport, *, disposition: str) -> HttpResponse:
+    """The rendered report as an HTTP response. The HTML report's own inline <style> is allowed
+    by its hash (config/headers.py); nothing else inline runs in it."""
+    response = HttpResponse(report.body, content_type=report.content_type)
+    response["Content-Disposition"] = f'{disposition}; filename="{report.filename}"'
+    if report.content_type.startswith("text/html"):
+        from analysis.html_report import STYLE
+
+        response["Content-Security-Policy"] = policy_allowing_styles(STYLE)
+    return response

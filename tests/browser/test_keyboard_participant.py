@@ -59,7 +59,7 @@ def test_a_participant_completes_a_study_with_the_keyboard_only(live_server, pag
         page.wait_for_selector(f"text=Task {number} of 9")
         page.keyboard.press("p")
         page.wait_for_function(
-            "document.querySelector('#listen-status').textContent.includes('finished')"
+            "() => document.querySelector('#listen-status').textContent.includes('finished')"
         )
         page.wait_for_timeout(250)  # a person takes a moment to choose
         page.keyboard.press(str(number % 3 + 1))
@@ -112,7 +112,7 @@ def test_a_browser_without_web_audio_plays_the_clips_and_sends_the_page_clock_on
         page.wait_for_selector(f"text=Task {number} of 9")
         page.click("button.play")
         page.wait_for_function(
-            "document.querySelector('#listen-status').textContent.includes('finished')"
+            "() => document.querySelector('#listen-status').textContent.includes('finished')"
         )
         page.keyboard.press("2")
         page.keyboard.press("Enter")
@@ -129,7 +129,7 @@ def test_reloading_a_trial_page_keeps_the_place_and_the_recorded_answers(live_se
     reach_first_trial(page, f"{live_server.url}/s/{study.slug}/")
     page.keyboard.press("p")
     page.wait_for_function(
-        "document.querySelector('#listen-status').textContent.includes('finished')"
+        "() => document.querySelector('#listen-status').textContent.includes('finished')"
     )
     page.keyboard.press("2")
     page.keyboard.press("Enter")
@@ -159,7 +159,7 @@ def test_a_participant_passes_the_headphone_check_with_real_generated_audio(live
         page.evaluate("document.getElementById('sound-status').textContent = ''")
         button.click()
         page.wait_for_function(
-            "document.getElementById('sound-status').textContent.includes('finished')"
+            "() => document.getElementById('sound-status').textContent.includes('finished')"
         )
 
     participant = Participant.objects.get(study=study)

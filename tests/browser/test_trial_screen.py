@@ -32,7 +32,7 @@ def test_image_prompt_trials_are_answered_after_every_clip_is_heard(live_server,
             page.evaluate("document.getElementById('listen-status').textContent = ''")
             button.click()
             page.wait_for_function(
-                "document.getElementById('listen-status').textContent.includes('finished')"
+                "() => document.getElementById('listen-status').textContent.includes('finished')"
             )
         assert "Choose an option" in page.inner_text("#listen-status")
         page.keyboard.press("3")
