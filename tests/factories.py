@@ -36,6 +36,15 @@ def tone_bytes(frequency_hz=440.0, seconds=0.4, sample_rate=16000, format="WAV")
     return buffer.getvalue()
 
 
+def silent_wav(seconds=0.5, sample_rate=16000) -> bytes:
+    """A well-formed WAV that holds only silence (a clip no one can hear)."""
+    buffer = io.BytesIO()
+    soundfile.write(
+        buffer, np.zeros(int(seconds * sample_rate), "float32"), sample_rate, format="WAV"
+    )
+    return buffer.getvalue()
+
+
 def manifest_line(
     image: str, audio: str, label: str, role: str = "test", description: str = ""
 ) -> str:

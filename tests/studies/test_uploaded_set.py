@@ -1,24 +1,14 @@
 """A researcher uploads a set; the platform checks it and builds phases and trials."""
 
-import io
-
-import numpy as np
 import pytest
-import soundfile
 
 from studies import generation, services
 from studies.errors import InvalidInput
 from studies.models import GenerationJob, Phase, Stimulus, Study, Trial, TrialOption
-from tests.factories import png_broken_after_header, upload_zip
+from tests.factories import png_broken_after_header, silent_wav, upload_zip
 from tests.studies.conftest import as_upload, create_built_study
 
 pytestmark = pytest.mark.django_db
-
-
-def silent_wav() -> bytes:
-    buffer = io.BytesIO()
-    soundfile.write(buffer, np.zeros(8000, dtype="float32"), 16000, format="WAV")
-    return buffer.getvalue()
 
 
 def create_and_generate(data: bytes, **params) -> tuple[Study, GenerationJob]:

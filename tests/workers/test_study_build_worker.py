@@ -8,7 +8,7 @@ from django.test import Client
 
 from studies import generation, services
 from studies.models import GenerationJob, Phase, Response, Stimulus, Study, Trial
-from tests.factories import upload_zip
+from tests.factories import silent_wav, upload_zip
 from tests.studies.bots import Bot
 from tests.studies.conftest import as_upload
 from tests.workers.conftest import wait_for
@@ -44,14 +44,14 @@ def test_a_worker_builds_an_uploaded_study_and_it_becomes_playable(start_worker)
 
 def test_a_worker_reports_a_corrupt_upload_back_to_the_researcher(start_worker):
     start_worker()
-    data = upload_zip(replace_files={"audio/red_test_1.wav": b"not audio at all"})
+    data = upload_zip(replace_files={"audio/red_test_1.wav": silent_wav()})
     study = services.study_create(name="corrupt", kind="uploaded_set", upload=as_upload(data))
     job = generation.study_generate(study=study)
     wait_for(lambda: status_of(study) != Study.Status.GENERATING)
     job.refresh_from_db()
     assert job.status == GenerationJob.Status.FAILED
     assert status_of(study) == Study.Status.DRAFT
-    assert "audio/red_test_1.wav: not a readable audio file" in study.build_problems[0]
+    assert "audio/red_test_1.wav: the clip is silent" in study.build_problems[0]
     assert not Stimulus.objects.filter(study=study).exists()
 
 
