@@ -60,8 +60,8 @@ def participant_enroll(
         prolific_pid=prolific_pid,
         prolific_study_id=prolific_study_id,
         prolific_session_id=prolific_session_id,
-        label=label[:100],
-        user_agent=user_agent[:400],
+        label=printable(label)[:100],
+        user_agent=printable(user_agent)[:400],
         browser_key=browser_key,
         is_preview=is_preview,
     )
@@ -88,6 +88,11 @@ EXTERNAL_ID_MAX_CHARS = 64  # Participant.prolific_pid and the others; Prolific'
 def external_ids_valid(*ids: str) -> bool:
     """Ids a study link carries (Prolific's): short enough to store whole, printable."""
     return all(len(value) <= EXTERNAL_ID_MAX_CHARS and value.isprintable() for value in ids)
+
+
+def printable(text: str) -> str:
+    """`text` without control characters (PostgreSQL stores no NUL, and none belongs here)."""
+    return "".join(character for character in text if character.isprintable())
 
 
 def invalid_link_message() -> str:

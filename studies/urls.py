@@ -3,19 +3,23 @@ from django.urls import path
 
 from studies import admin_views, views
 
+# Participant addresses carry tokens, slugs and media links made of URL-safe base64 letters
+# (the `slug` converter's alphabet); anything else is not found before any query runs.
 urlpatterns = [
-    path("s/<str:slug>/", views.study_entry, name="study-entry"),
-    path("p/<str:token>/", views.participant_page, name="participant-page"),
-    path("p/<str:token>/answer", views.participant_answer, name="participant-answer"),
-    path("p/<str:token>/m/<str:signed>", views.participant_media, name="participant-media"),
-    path("p/<str:token>/c/<int:number>.png", views.colour_plate, name="colour-plate"),
+    path("s/<slug:slug>/", views.study_entry, name="study-entry"),
+    path("p/<slug:token>/", views.participant_page, name="participant-page"),
+    path("p/<slug:token>/answer", views.participant_answer, name="participant-answer"),
+    path("p/<slug:token>/m/<slug:signed>", views.participant_media, name="participant-media"),
+    path("p/<slug:token>/c/<int:number>.png", views.colour_plate, name="colour-plate"),
     path(
-        "p/<str:token>/h/<str:test>/<int:number>/<int:interval>.wav",
+        "p/<slug:token>/h/<slug:test>/<int:number>/<int:interval>.wav",
         views.headphone_audio,
         name="headphone-audio",
     ),
     path(
-        "p/<str:token>/h/calibration.wav", views.headphone_calibration, name="headphone-calibration"
+        "p/<slug:token>/h/calibration.wav",
+        views.headphone_calibration,
+        name="headphone-calibration",
     ),
     path(
         "researcher/studies/<int:pk>/responses.<str:extension>",

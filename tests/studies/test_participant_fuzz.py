@@ -157,6 +157,7 @@ def assert_stored_rows_valid() -> None:
         assert participant.musical_level in ("", *Participant.MusicalLevel.values)
         for external in (participant.prolific_pid, participant.prolific_session_id):
             assert len(external) <= 64 and external.isprintable()
+        assert participant.label.isprintable() and participant.user_agent.isprintable()
         assert 0 <= participant.next_index <= participant.trial_count
         assert all(isinstance(flag, str) for flag in participant.flags)
     for response in Response.objects.select_related("trial"):
@@ -204,6 +205,10 @@ def test_garbage_in_every_participant_form_breaks_nothing(checked_study):
         )
         fuzzer.send(Client(), "post", entry + query, junk_form(rng, ["consent", "resume_code"]))
 
+    lab_link = entry + "?label=%00lab%0A-1%09"
+    fuzzer.send(Client(HTTP_USER_AGENT="Bot\x00/1"), "post", lab_link, {"consent": "on"})
+    assert Participant.objects.filter(label="lab-1", user_agent="Bot/1").exists()
+
     bot = Bot(client=Client(), study_slug=checked_study.slug, query="?PROLIFIC_PID=fuzzed")
     bot.open_link(), bot.consent()
     walk = ["demographics", "screening", "colour_check", "instructions", "preview", "test"]
@@ -222,7 +227,7 @@ def test_garbage_in_every_participant_form_breaks_nothing(checked_study):
         form = junk_form(rng, TELEMETRY, trial=trial, choice=rng.choice(["0", "1", junk(rng)]))
         fuzzer.send(bot.client, "post", f"/p/{bot.token}/answer", form)
     assert "Task" in html
-    assert fuzzer.sent == REQUESTS_PER_STAGE * 9
+    assert fuzzer.sent == REQUESTS_PER_STAGE * 9 + 1
 
 
 def move_on(bot: Bot, stage: str) -> None:
@@ -271,6 +276,9 @@ def test_odd_addresses_get_a_clear_refusal(checked_study):
         f"/p/{token}/h/nosuch/0/0.wav",
         f"/p/{token}/h/antiphase/0/3.wav",
         "/s/no-such-study/",
+        "/s/%00/",
+        f"/p/{token}/m/%00{link[3:]}",
+        f"/p/{token}/h/%00/0/0.wav",
         f"/s/{'s' * 5000}/",
         f"/p/{token}/answer",
     ]
