@@ -202,7 +202,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # ?limit= 1-1000 (default PAGE_SIZE), ?offset= 0-2**31-1; anything else is a 400
+    "DEFAULT_PAGINATION_CLASS": "studies.pagination.BoundedPagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "studies.apis.api_exception_handler",
 }

@@ -24,9 +24,22 @@ from studies.models import (
     TrialOption,
 )
 from studies.reports import FORMATS as REPORT_FORMATS
+from studies.reports import exclusion_rules_problems
 
 
-class StudyAddForm(forms.ModelForm):
+class StudyForm(forms.ModelForm):
+    """A study's settings: the field rules and Study.clean() run as the form is cleaned; the
+    exclusion rules are checked as the reports will read them."""
+
+    def clean_exclusion_rules(self):
+        rules = self.cleaned_data.get("exclusion_rules")
+        problems = exclusion_rules_problems(rules if rules is not None else {})
+        if problems:
+            raise forms.ValidationError(problems)
+        return rules
+
+
+class StudyAddForm(StudyForm):
     """The design parameters are checked by Study.clean() (the form runs it)."""
 
     kind = forms.ChoiceField(choices=kind_choices)
@@ -71,6 +84,7 @@ class StudyAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["name"]
     actions = ["generate", "publish", "close", "export_csv", "export_json"]
+    form = StudyForm
     inlines = [JobInline]
     readonly_fields = [
         "kind",

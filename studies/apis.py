@@ -199,18 +199,18 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return ApiResponse(ProgressSerializer(progress).data)
 
     @extend_schema(responses={200: JobSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def jobs(self, request, pk=None):
         return ApiResponse(JobSerializer(selectors.study_jobs(self.get_object()), many=True).data)
 
     @extend_schema(responses={200: StimulusSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def stimuli(self, request, pk=None):
         stimuli = selectors.study_stimuli(self.get_object())
         return ApiResponse(StimulusSerializer(stimuli, many=True).data)
 
     @extend_schema(responses={200: ParticipantSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def participants(self, request, pk=None):
         participants = selectors.study_participants(self.get_object())
         return ApiResponse(ParticipantSerializer(participants, many=True).data)

@@ -1,6 +1,7 @@
 """Significance reports for a study: the platform's answers table through `analysis/`."""
 
-from dataclasses import dataclass, fields
+import math
+from dataclasses import dataclass
 
 from django.http import HttpResponse
 
@@ -24,13 +25,53 @@ class RenderedReport:
     filename: str
 
 
+# The exclusion rules a study may set (analysis.ExclusionRules) and the values each takes.
+EXCLUSION_RULES = {
+    "use_excluded_flag": (bool, None),
+    "require_screening_pass": (bool, None),
+    "max_failed_catch": (int, 1_000),
+    "min_median_rt_ms": (float, 600_000.0),
+    "min_answers": (int, 100_000),
+}
+
+
+def exclusion_rules_problems(rules) -> list[str]:
+    """What is wrong with a study's exclusion rules, one sentence each (none: they are fine)."""
+    if not isinstance(rules, dict):
+        return ['exclusion_rules must be a JSON object, e.g. {"max_failed_catch": 0}.']
+    problems = []
+    for name, value in rules.items():
+        if name not in EXCLUSION_RULES:
+            known = ", ".join(EXCLUSION_RULES)
+            problems.append(f"Unknown exclusion rule {name!r}; the rules are {known}.")
+            continue
+        kind, highest = EXCLUSION_RULES[name]
+        if kind is bool and not isinstance(value, bool):
+            problems.append(f"Exclusion rule {name} must be true or false.")
+        elif kind is not bool and value is not None and not number_within(value, kind, highest):
+            whole = "a whole number" if kind is int else "a number"
+            problems.append(
+                f"Exclusion rule {name} must be {whole} from 0 to {highest:g}, or null for off."
+            )
+    return problems
+
+
+def number_within(value, kind: type, highest: float) -> bool:
+    allowed = (int,) if kind is int else (int, float)
+    return (
+        isinstance(value, allowed)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= highest
+    )
+
+
 def exclusion_rules_for(study: Study):
     from analysis import ExclusionRules
 
-    known = {f.name for f in fields(ExclusionRules)}
-    unknown = sorted(set(study.exclusion_rules) - known)
-    if unknown:
-        raise InvalidInput(f"Unknown exclusion rule(s): {', '.join(unknown)}.")
+    problems = exclusion_rules_problems(study.exclusion_rules)
+    if problems:
+        raise InvalidInput("The study's exclusion rules are not valid.", problems=problems)
     return ExclusionRules(**study.exclusion_rules)
 
 

@@ -27,6 +27,7 @@ from studies.models import (
     Trial,
     TrialOption,
 )
+from studies.reports import exclusion_rules_problems
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -80,7 +81,9 @@ def study_update(*, study: Study, changes: dict) -> Study:
 
 
 def study_validate(study: Study) -> None:
-    """The field rules and Study.clean(), every problem one sentence, as InvalidInput."""
+    """The field rules, Study.clean() and the exclusion rules, every problem one sentence, as
+    InvalidInput."""
+    problems = []
     try:
         study.full_clean(exclude=["created_by", "source_upload"], validate_unique=False)
     except ValidationError as error:
@@ -89,7 +92,9 @@ def study_validate(study: Study) -> None:
             for field, messages in error.message_dict.items()
             for message in messages
         ]
-        raise InvalidInput("The study settings are not valid.", problems=problems) from error
+    problems += exclusion_rules_problems(study.exclusion_rules)
+    if problems:
+        raise InvalidInput("The study settings are not valid.", problems=problems)
 
 
 def check_upload_structure(*, kind: str, upload: File) -> None:
