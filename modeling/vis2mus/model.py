@@ -73,7 +73,7 @@ class Vis2MusConfig:
 
     @classmethod
     def cpu_demo(cls) -> Vis2MusConfig:
-        """About 1.4M parameters: trains for tens of minutes on one CPU core."""
+        """About 1.2M parameters: trains for tens of minutes on one CPU core."""
         return cls(
             chord_hidden=128,
             chord_decoder_hidden=128,
