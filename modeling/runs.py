@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
-FAMILY_RUN_MODULES = ("modeling.synvae.runs",)
+FAMILY_RUN_MODULES = ("modeling.synvae.runs", "modeling.vis2mus.runs")
 
 
 @dataclass(frozen=True)

@@ -447,6 +447,7 @@ class ModelRun(Job):
         MUSICVAE = "musicvae", "MusicVAE (2-bar melodies)"
         SYNVAE = "synvae", "SynVAE (image -> music -> image)"
         BETA_GRID = "beta_grid", "SynVAE beta grid"
+        VIS2MUS = "vis2mus", "Vis2Mus chord/texture VAE (2-bar polyphony)"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)

@@ -10,8 +10,7 @@ def test_the_run_kind_offers_three_sizes_and_checks_the_corpus_size():
     assert check_vis2mus({}) == [] and check_vis2mus({"max_works": 40}) == []
     assert check_vis2mus({"max_works": 1}) == ["max_works must be a whole number from 2 to 500."]
     assert check_vis2mus({"max_works": "many"})
-    # Registered with the platform by the lead, together with ModelRun.Kind and its migration.
-    assert "modeling.vis2mus.runs" not in FAMILY_RUN_MODULES
+    assert "modeling.vis2mus.runs" in FAMILY_RUN_MODULES, "the workers can train it"
 
 
 def test_a_tiny_run_trains_reports_progress_and_returns_its_checkpoint(tmp_path):
