@@ -25,6 +25,7 @@ def test_a_synvae_needs_a_trained_musicvae_and_sane_parameters():
 
 
 @pytest.mark.slow
+@pytest.mark.django_db(transaction=True)  # the heartbeat thread must see the committed run
 def test_a_tiny_musicvae_then_synvae_train_and_record_metrics(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     music = training.model_run_create(
