@@ -58,7 +58,7 @@ def test_generating_music_never_imports_training_code(tiny_checkpoint, tmp_path)
 import json, sys
 import numpy as np
 from modeling.checkpoint_io import load_model
-from modeling.vis2mus.data import generated_segment
+from modeling.vis2mus.accompaniment import generated_segment
 from modeling.vis2mus.generate import reconstruct, style_transfer, transformed, roll_midi
 model, _ = load_model({str(tiny_checkpoint)!r}, expected_kind="vis2mus")
 a = generated_segment("I-IV-V-I", pattern="block", register="middle", per_bar=2, dense=True, key=0)
@@ -117,7 +117,7 @@ def test_silent_or_chordless_anchors_and_other_families_checkpoints_are_refused(
     import pytest
 
     from modeling.checkpoint_io import CheckpointError
-    from modeling.vis2mus.data import generated_segment
+    from modeling.vis2mus.accompaniment import generated_segment
     from modeling.vis2mus.generate import anchor_problems
 
     roll, chords = generated_segment(
@@ -138,7 +138,8 @@ def test_a_melody_fused_with_an_accompaniment_keeps_the_melody_on_top(tiny_check
     import numpy as np
 
     from modeling.checkpoint_io import load_model
-    from modeling.vis2mus.data import Note, generated_segment, texture_roll
+    from modeling.vis2mus.accompaniment import generated_segment
+    from modeling.vis2mus.data import Note, texture_roll
     from modeling.vis2mus.generate import below_melody, fuse_with_melody
 
     model, _ = load_model(tiny_checkpoint, expected_kind="vis2mus")

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
+from modeling.vis2mus.accompaniment import generated_segment
 from modeling.vis2mus.data import (
     Note,
     UnsupportedScore,
     build_segment_corpus,
     chord_vector,
-    generated_segment,
     label_chords,
     quality_name,
     roll_notes,

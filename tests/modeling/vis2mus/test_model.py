@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from modeling.checkpoint_io import build_model
-from modeling.vis2mus.data import generated_segment
+from modeling.vis2mus.accompaniment import generated_segment
 from modeling.vis2mus.model import (
     PAD,
     STOP,
