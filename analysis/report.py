@@ -123,7 +123,7 @@ def build_report(
     """
     notes = Notes()
     rules = exclusions if exclusions is not None else ExclusionRules()
-    if not isinstance(answers, pd.DataFrame):  # e.g. selectors.response_table_for_study rows
+    if not isinstance(answers, pd.DataFrame):  # e.g. the platform's answer_table rows
         answers = pd.DataFrame(list(answers))
     clean = normalise_answers(answers, notes=notes)
     kept, summary = apply_exclusions(clean, rules=rules, notes=notes)

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from studies import enrolment, exports, generation, selectors, services, training
+from studies import answer_table, enrolment, exports, generation, selectors, services, training
 from studies.designs import kind_choices
 from studies.errors import ServiceError
 from studies.models import (
@@ -350,7 +350,7 @@ class ResponseAdmin(admin.ModelAdmin):
         "received_at",
     ]
     list_filter = ["participant__study", "is_correct"]
-    # The client's own time is shown as the database's text (selectors.stored_time_text): a
+    # The client's own time is shown as the database's text (answer_table.stored_time_text): a
     # stored year 10000 must not break the list or the answer's page.
     exclude = ["client_sent_at"]
     readonly_fields = ["client_time"]
@@ -365,7 +365,7 @@ class ResponseAdmin(admin.ModelAdmin):
 
     @admin.display(description="Client sent at")
     def client_time(self, response):
-        return selectors.stored_time_text(response.client_sent_text)
+        return answer_table.stored_time_text(response.client_sent_text)
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -14,7 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response as ApiResponse
 from rest_framework.views import exception_handler
 
-from studies import exports, generation, selectors, services
+from studies import answer_table, exports, generation, selectors, services
 from studies.designs import DESIGN_MODULES
 from studies.errors import ServiceError
 from studies.models import GenerationJob, Participant, Stimulus, Study
@@ -231,4 +231,4 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         study = self.get_object()
         if request.query_params.get("as") == "csv":
             return exports.download_response(study, "csv")
-        return ApiResponse(selectors.response_table_for_study(study))
+        return ApiResponse(answer_table.response_table_for_study(study))

@@ -1,4 +1,4 @@
-"""Answer exports (CSV and JSON) built from selectors.response_table_for_study.
+"""Answer exports (CSV and JSON) built from answer_table.response_table_for_study.
 
 Every CSV cell goes through analysis.spreadsheet.safe_row: a text that a spreadsheet would
 run as a formula (a Prolific id or class name starting with =, +, -, @, tab or CR) gets a
@@ -12,8 +12,8 @@ import json
 from django.http import HttpResponse
 
 from analysis.spreadsheet import safe_row
+from studies.answer_table import RESPONSE_COLUMNS, response_table_for_study
 from studies.models import Study
-from studies.selectors import RESPONSE_COLUMNS, response_table_for_study
 
 
 def responses_csv(study: Study) -> str:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from django.http import HttpResponse
 
 from config.headers import policy_allowing_styles
+from studies.answer_table import response_table_for_study
 from studies.errors import InvalidInput
 from studies.models import Study
-from studies.selectors import response_table_for_study
 
 FORMATS = {
     "html": "text/html; charset=utf-8",

@@ -53,7 +53,7 @@ with image options, or an image prompt with audio options; up to 6 options, keys
 that needs another screen adds a Trial.Type and its branch in that template (and in
 TrialFacts.minimum_listening_s: what must be heard before answering).
 
-Analysis: every answer becomes one row of selectors.response_table_for_study (see
+Analysis: every answer becomes one row of answer_table.response_table_for_study (see
 docs/analysis.md). A design decides the columns through its plan:
 
     condition     TrialPlan.condition; every statistic is computed per condition, so a kind

@@ -177,7 +177,7 @@ def test_a_condition_mixing_option_counts_is_split_by_k():
 
 
 def platform_rows():
-    """Rows shaped like studies.selectors.response_table_for_study (ints, blanks, extras)."""
+    """Rows shaped like studies.answer_table.response_table_for_study (ints, blanks, extras)."""
     rng = np.random.default_rng(0)
     rows = []
     for p in range(1, 9):

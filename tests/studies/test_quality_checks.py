@@ -7,8 +7,8 @@ from django.test import Client
 from django.utils import timezone
 
 from studies import generation, services
+from studies.answer_table import response_table_for_study
 from studies.models import Assignment, Participant, Response, Study
-from studies.selectors import response_table_for_study
 from tests.factories import upload_zip
 from tests.studies.bots import Bot
 from tests.studies.conftest import as_upload

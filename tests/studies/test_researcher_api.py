@@ -144,7 +144,8 @@ def test_researcher_previews_do_not_count_as_data(client, researcher, live_study
     )
     bot.submit("instructions"), bot.submit("preview")
     bot.answer(bot.page().content.decode(), 0)
-    from studies.selectors import response_table_for_study, study_progress
+    from studies.answer_table import response_table_for_study
+    from studies.selectors import study_progress
 
     assert study_progress(live_study).answers == 0
     assert response_table_for_study(live_study) == []
