@@ -175,15 +175,30 @@ def melody_audio(
     last note ends), loudness-normalised, and written as ``format`` (FLAC by default: lossless,
     so the platform encodes what participants hear).
     """
-    tail_s = 0.3
     midi = melody_to_midi(tokens, tempo_bpm=tempo_bpm, program=program)
+    return clip_files(
+        midi, length_s=2 * 4 * 60 / tempo_bpm, sample_rate=sample_rate, format=format
+    )
+
+
+def clip_files(
+    midi: pretty_midi.PrettyMIDI,
+    *,
+    length_s: float,
+    sample_rate: int = DEFAULT_SAMPLE_RATE,
+    format: str = "flac",
+    tail_s: float = 0.3,
+) -> tuple[bytes, bytes]:
+    """(audio file, MIDI file) of a clip ``length_s`` long plus a ``tail_s`` release: padded
+    with silence however early the last note ends, loudness-normalised, no tags."""
+    _require_notes(midi)
     audio = synthesize(midi, sample_rate=sample_rate, tail_s=tail_s)
-    two_bars = int((2 * 4 * 60 / tempo_bpm + tail_s) * sample_rate)
-    audio = normalise_loudness(np.pad(audio, (0, max(0, two_bars - len(audio)))))
+    full = int((length_s + tail_s) * sample_rate)
+    audio = normalise_loudness(np.pad(audio, (0, max(0, full - len(audio))))[:full])
     with tempfile.TemporaryDirectory() as folder:
         clip, mid = Path(folder) / f"clip.{format}", Path(folder) / "clip.mid"
         write_audio(audio, clip, sample_rate=sample_rate, format=format)
-        midi.write(str(mid))
+        anonymous_midi(midi).write(str(mid))
         return clip.read_bytes(), mid.read_bytes()
 
 

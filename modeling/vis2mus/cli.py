@@ -1,5 +1,5 @@
 """The command line of the Vis2Mus family:
-``python -m modeling.vis2mus train|evaluate|generate|equivariance|style``.
+``python -m modeling.vis2mus train|evaluate|generate|equivariance|style|anchors``.
 
     python -m modeling.vis2mus --threads 1 train --preset cpu_demo --out var/runs/vis2mus.pt \\
         --corpus-cache var/vis2mus/corpus.npz
@@ -7,6 +7,7 @@
     python -m modeling.vis2mus equivariance --checkpoint c.pt --anchors 50 --json
     python -m modeling.vis2mus generate --checkpoint c.pt --out-dir out --brightness 0.5
     python -m modeling.vis2mus style --content sketch.png --style painting.png --out fused.png
+    python -m modeling.vis2mus anchors      # rebuild modeling/vis2mus/anchor_segments.npz
 
 ``--threads N`` (before the subcommand) sets torch's CPU threads. Each subcommand imports only
 what it runs: ``generate`` never loads training code.
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("evaluate", "held-out reconstruction, chord accuracy and the swap test"),
         ("equivariance", "brightness / contrast on the feature map vs. decoded music"),
         ("generate", "decode held-out segments, transformed or style-swapped, to MIDI"),
+        ("anchors", "choose the studies' music anchors from the held-out segments"),
     ):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
@@ -76,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--count", type=int, default=4)
     generate.add_argument("--brightness", type=float, default=0.0)
     generate.add_argument("--contrast", type=float, default=0.0)
+    commands.choices["anchors"].add_argument("--per-role", type=int, default=12)
+    commands.choices["anchors"].add_argument("--out", type=Path, help="default: the committed file")
     style = commands.add_parser("style", help="a sketch in a style image's colours and textures")
     style.add_argument("--content", required=True, type=Path, help="the sketch (any image file)")
     style.add_argument("--style", required=True, type=Path, help="the style image")
@@ -177,6 +181,15 @@ def run_generate(args: argparse.Namespace) -> dict:
     return {"kind": "generation", "out_dir": str(args.out_dir), "files": len(written)}
 
 
+def run_anchors(args: argparse.Namespace) -> dict:
+    from modeling.vis2mus.anchors import ANCHOR_FILE, write_anchor_segments
+
+    segments = held_out_segments(args)
+    path = args.out or ANCHOR_FILE
+    path = write_anchor_segments(segments, path=path, per_role=args.per_role, seed=args.seed)
+    return {"kind": "anchors", "out": str(path), "per_role": args.per_role, "seed": args.seed}
+
+
 def main(argv: Sequence[str] | None = None) -> dict | list:
     args = build_parser().parse_args(argv)
     if args.threads:
@@ -189,6 +202,7 @@ def main(argv: Sequence[str] | None = None) -> dict | list:
         "equivariance": run_equivariance,
         "generate": run_generate,
         "style": run_style,
+        "anchors": run_anchors,
     }[args.command]
     result = run(args)
     print(json.dumps(result, indent=None if getattr(args, "json", False) else 2, default=str))

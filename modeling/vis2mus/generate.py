@@ -20,7 +20,7 @@ STEP_SECONDS = 0.15  # a 16th at 100 quarter notes per minute
 def _tensor(array, device):
     import torch
 
-    return torch.as_tensor(np.ascontiguousarray(array)).to(device)
+    return torch.as_tensor(np.array(array)).to(device)  # a copy: anchors are read-only
 
 
 def _device(model) -> str:
