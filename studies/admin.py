@@ -262,13 +262,13 @@ class StudyAdmin(admin.ModelAdmin):
     def close(self, request, queryset):
         self.run_on_each(request, queryset, services.study_close, "closed")
 
-    @admin.action(description="Export answers (CSV)")
+    @admin.action(description="Export answers (CSV; a zip for several studies)")
     def export_csv(self, request, queryset):
-        return exports.download_response(queryset.first(), "csv")
+        return exports.download_response_for_studies(list(queryset), "csv")
 
-    @admin.action(description="Export answers (JSON)")
+    @admin.action(description="Export answers (JSON; a zip for several studies)")
     def export_json(self, request, queryset):
-        return exports.download_response(queryset.first(), "json")
+        return exports.download_response_for_studies(list(queryset), "json")
 
 
 def stimulus_player(stimulus: Stimulus) -> str:

@@ -7,6 +7,7 @@ exports as text instead of failing every download.
 
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -54,6 +55,10 @@ RESPONSE_COLUMNS = (
 def response_table_for_study(study: Study, *, include_previews: bool = False) -> list[dict]:
     """One row per answer, in the documented analysis table format (see docs/analysis.md).
 
+    Numbers people read count from 1, as the admin's progress table and the participant's
+    "Task n of N" do: `trial` is the trial's number in its phase, `sequence` the task number
+    the participant saw. Screen positions (`position`, `correct_position`) stay 0 = first.
+
     Read as plain values, never as model instances, so that whatever a client managed to store
     still exports: a time Python cannot hold (year 10000 in UTC) is read as the database's text,
     a non-finite number becomes empty, flags that are not text are written out as text.
@@ -78,6 +83,30 @@ def response_table_for_study(study: Study, *, include_previews: bool = False) ->
     )
     context = export_context(study)
     return [response_row(row, context) for row in rows]
+
+
+def study_labels(studies) -> dict[int, str]:
+    """What names each study in a table over several: its name, or "name (#id)" where two
+    selected studies share a name."""
+    studies = list(studies)
+    names = Counter(study.name for study in studies)
+    return {
+        study.pk: study.name if names[study.name] == 1 else f"{study.name} (#{study.pk})"
+        for study in studies
+    }
+
+
+def response_table_for_studies(studies) -> list[dict]:
+    """The answers of several studies in one table: each row starts with its `study` label.
+
+    Participant ids ("P<id>") are unique across studies, so they stay as they are.
+    """
+    labels = study_labels(studies)
+    return [
+        {"study": labels[study.pk], **row}
+        for study in studies
+        for row in response_table_for_study(study)
+    ]
 
 
 # Numbers a client sends; stored as they came, exported only when finite.
@@ -140,7 +169,7 @@ def response_row(response: dict, context: ExportContext) -> dict:
     numbers = {name: finite_or_none(response[name]) for name in EXPORTED_NUMBERS}
     return {
         "participant": f"P{participant['pk']}",
-        "trial": trial["order"],
+        "trial": trial["order"] + 1,
         "item": trial["item"],
         "condition": trial["condition"],
         "class": trial["class_label"],
@@ -149,7 +178,7 @@ def response_row(response: dict, context: ExportContext) -> dict:
         "correct": trial.get("correct_identity", ""),
         "is_correct": response["is_correct"],
         "position": response["position"],
-        "sequence": response["sequence"],
+        "sequence": response["sequence"] + 1,
         "rt_ms": numbers["rt_ms"],
         "audio_rt_ms": numbers["audio_rt_ms"],
         "plays": numbers["plays"],
