@@ -56,8 +56,7 @@ def combined_json(studies: Sequence[Study]) -> str:
     return as_json(
         {
             "studies": [
-                {"study": labels[study.pk], "id": study.pk, "kind": study.kind}
-                for study in studies
+                {"study": labels[study.pk], "id": study.pk, "kind": study.kind} for study in studies
             ],
             "responses": response_table_for_studies(studies),
         }

@@ -38,8 +38,9 @@ def test_two_selected_studies_export_as_a_zip_with_a_file_each_and_a_combined_fi
     client.force_login(researcher)
     download = export(client, "export_csv", [first, second])
     assert download["Content-Type"] == "application/zip"
-    assert f"synlab-studies-{first.pk}-{second.pk}-responses-csv.zip" in (
-        download["Content-Disposition"]
+    assert (
+        f"synlab-studies-{first.pk}-{second.pk}-responses-csv.zip"
+        in (download["Content-Disposition"])
     )
     archive = zipfile.ZipFile(io.BytesIO(download.content))
     one_each = [f"synlab-study-{study.pk}-responses.csv" for study in (first, second)]
