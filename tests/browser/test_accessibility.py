@@ -103,3 +103,21 @@ def test_every_participant_page_meets_wcag_aa(live_server, page):
     failures = {name: found for name, found in checked.items() if found}
     assert not failures, failures
     assert len(checked) == 14
+
+
+def test_the_front_door_meets_wcag_aa_for_visitors_and_researchers(live_server, page, researcher):
+    create_built_study()
+    page.goto(f"{live_server.url}/")
+    visitor = axe_violations(page)
+    client = Client()
+    client.force_login(researcher)
+    session = client.cookies["sessionid"]
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": session.value, "url": live_server.url}]
+    )
+    page.goto(f"{live_server.url}/")
+    assert page.locator("table.front-studies tbody tr").count() == 1
+    assert {"visitor": visitor, "researcher": axe_violations(page)} == {
+        "visitor": [],
+        "researcher": [],
+    }
