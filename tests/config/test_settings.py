@@ -64,3 +64,18 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", DEBUG="0", SECRET_KEY="")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_demo_can_be_tried_as_production_over_plain_http():
+    env = {
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_hex(32),
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+    }
+    assert print_setting("settings.DEBUG, settings.SECURE_SSL_REDIRECT", **env) == "False False"
+    assert print_setting("settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE", **env) == (
+        "False False"
+    )
+    production = {"DEBUG": "0", "SECRET_KEY": secrets.token_hex(32)}
+    assert print_setting("settings.SESSION_COOKIE_SECURE", **production) == "True"
