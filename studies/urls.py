@@ -1,7 +1,7 @@
 from django.contrib.admin.views.decorators import staff_member_required
 from django.urls import path
 
-from studies import admin_views, views
+from studies import admin_views, tool_views, views
 
 # Participant addresses carry tokens, slugs and media links made of URL-safe base64 letters
 # (the `slug` converter's alphabet); anything else is not found before any query runs.
@@ -20,6 +20,32 @@ urlpatterns = [
         "p/<slug:token>/h/calibration.wav",
         views.headphone_calibration,
         name="headphone-calibration",
+    ),
+    path("p/<slug:token>/tool/", tool_views.participant_tool, name="participant-tool"),
+    path(
+        "p/<slug:token>/tool/render",
+        tool_views.participant_tool_render,
+        name="participant-tool-render",
+    ),
+    path(
+        "p/<slug:token>/tool/<slug:key>/<str:name>",
+        tool_views.participant_tool_file,
+        name="participant-tool-file",
+    ),
+    path(
+        "researcher/vis2mus-tool/",
+        staff_member_required(tool_views.researcher_tool),
+        name="vis2mus-tool",
+    ),
+    path(
+        "researcher/vis2mus-tool/render",
+        staff_member_required(tool_views.researcher_tool_render),
+        name="vis2mus-tool-render",
+    ),
+    path(
+        "researcher/vis2mus-tool/<slug:key>/<str:name>",
+        staff_member_required(tool_views.researcher_tool_file),
+        name="vis2mus-tool-file",
     ),
     path(
         "researcher/studies/<int:pk>/responses.<str:extension>",
