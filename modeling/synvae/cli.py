@@ -6,6 +6,7 @@
     python -m modeling.synvae train beta-grid --musicvae-ckpt m.pt --betas 0.1 0.5 1 2 --out-dir d
     python -m modeling.synvae evaluate --synvae-ckpt s.pt --visvae-ckpt s.visvae.pt --write
     python -m modeling.synvae generate --checkpoint s.pt --dataset digits --out-dir stimuli
+    python -m modeling.synvae reconstruct --checkpoint s.pt --images in.npy --out out.npz
 
 ``--threads N`` (before the subcommand) sets torch's CPU threads. Each subcommand imports only
 what it runs: ``generate`` never loads training code.
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train_parser(commands)
     _add_evaluate_parser(commands)
     _add_generate_parser(commands)
+    _add_reconstruct_parser(commands)
     return parser
 
 
@@ -121,6 +123,24 @@ def _add_generate_parser(commands) -> None:
     sub.add_argument("--per-class", type=int, default=10)
     sub.add_argument("--method", default="centroids", choices=("centroids", "kmeans"))
     sub.add_argument("--out-dir", required=True, type=Path)
+
+
+def _add_reconstruct_parser(commands) -> None:
+    sub = commands.add_parser(
+        "reconstruct",
+        help="images (.npy, N x 1 x 28 x 28 in [0, 1]) -> melodies and images through music (.npz)",
+        description="Writes `recon` (the images decoded from their melodies) and `tokens` "
+        "(N x 32: 0 hold, 1 note off, 2..89 MIDI pitch 21..108), melodies decoded by argmax.",
+    )
+    sub.add_argument("--checkpoint", required=True, type=Path, help="a SynVAE checkpoint")
+    sub.add_argument("--images", required=True, type=Path, help="a .npy array of images")
+    sub.add_argument("--out", required=True, type=Path, help="the .npz file to write")
+
+
+def run_reconstruct(args: argparse.Namespace) -> dict:
+    from modeling.synvae.reconstruct import reconstruct_file
+
+    return reconstruct_file(checkpoint=args.checkpoint, images=args.images, out=args.out)
 
 
 def run_train(args: argparse.Namespace) -> dict | list:
@@ -208,12 +228,23 @@ def run_generate(args: argparse.Namespace) -> dict:
 
 
 def main(argv: Sequence[str] | None = None) -> dict | list:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
-    run = {"train": run_train, "evaluate": run_evaluate, "generate": run_generate}[args.command]
-    result = run(args)
+    run = {
+        "train": run_train,
+        "evaluate": run_evaluate,
+        "generate": run_generate,
+        "reconstruct": run_reconstruct,
+    }[args.command]
+    from modeling.synvae.reconstruct import ReconstructInputError
+
+    try:
+        result = run(args)
+    except ReconstructInputError as error:  # the user's files: one sentence, no traceback
+        parser.exit(2, f"error: {error}\n")
     print(json.dumps(result, indent=2, default=str))
     return result

@@ -66,3 +66,21 @@ def test_command_line_trains_a_tiny_musicvae(tmp_path, monkeypatch, capsys):
     result = main(["train", "musicvae", "--preset", "tiny", "--steps", "4", "--out", out])
     assert result["steps"] == 4
     assert '"kind": "musicvae"' in capsys.readouterr().out
+
+
+def test_musicvae_validation_reads_a_seeded_random_subset_not_the_head_of_the_sorted_array():
+    from modeling.synvae.train import validation_rows
+
+    rows = validation_rows(10_000, size=2048, seed=0)
+    assert len(rows) == 2048 == len(set(rows.tolist()))
+    assert torch.equal(rows, validation_rows(10_000, size=2048, seed=0))
+    assert not torch.equal(rows, validation_rows(10_000, size=2048, seed=1))
+    assert int(rows.max()) > 9000  # drawn from the whole array, not its first 2,048 rows
+    assert validation_rows(16, size=2048, seed=0).tolist() == list(range(16))
+
+
+def test_train_musicvae_records_how_its_validation_windows_were_drawn(tmp_path):
+    out = tmp_path / "music.pt"
+    train_musicvae(out=out, preset="tiny", steps=2, corpus=synthetic_corpus(), device="cpu")
+    rule = load_checkpoint(out, expected_kind="musicvae").data_description["validation_subset"]
+    assert "at random" in rule and "seed 0" in rule
