@@ -11,9 +11,12 @@ runs): the next poll sends the request again. Results are written whole or not a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -259,7 +262,7 @@ def marker_path(key: str) -> Path:
 def marker_write(key: str, content: dict) -> None:
     path = marker_path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{key}.{time.monotonic_ns()}")
+    partial = path.with_name(f".{key}.{time.monotonic_ns()}.partial")
     partial.write_text(json.dumps(content))
     partial.replace(path)
 
@@ -291,11 +294,13 @@ def tool_render_run(*, payload: dict) -> str:
     expected is told to the page through the pending marker; the next request after PENDING_S
     tries again."""
     key = payload["key"]
+    rendering.remove_stale_partials(marker_path(key).parent)
     try:
         request = ToolRequest.from_dict(payload["request"])
-        stored_key, result = rendering.render_into_cache(
-            checkpoint=payload["checkpoint"], request=request, cache_dir=cache_dir()
-        )
+        with MarkerHeartbeat(key):
+            stored_key, result = rendering.render_into_cache(
+                checkpoint=payload["checkpoint"], request=request, cache_dir=cache_dir()
+            )
     except Exception as error:  # noqa: BLE001 - the page must hear of every failure
         logger.exception("the tool could not render %s", key)
         problem = f"The worker could not render this ({type(error).__name__}: {error})."
@@ -305,3 +310,33 @@ def tool_render_run(*, payload: dict) -> str:
     if stored_key != key:  # the checkpoint file changed after the request was sent
         marker_path(stored_key).unlink(missing_ok=True)
     return "refused" if result["problem"] else "ready"
+
+
+class MarkerHeartbeat:
+    """While a worker renders, its request's marker is touched every second: only the marker
+    of a request nobody works on (its worker died, or it waits behind other work) grows old
+    enough to be sent again."""
+
+    EVERY_S = 1.0
+
+    def __init__(self, key: str):
+        self.path = marker_path(key)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.beat, name="tool-marker", daemon=True)
+
+    def __enter__(self) -> MarkerHeartbeat:
+        self.touch()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=5)
+
+    def beat(self) -> None:
+        while not self.stopped.wait(self.EVERY_S):
+            self.touch()
+
+    def touch(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.utime(self.path)

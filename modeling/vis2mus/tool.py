@@ -220,17 +220,20 @@ def write_result(results_dir: Path, key: str, result: dict, files: dict[str, byt
     return results_dir / key
 
 
-def remove_stale_partials(results_dir: Path, *, older_than_s: float = PARTIAL_LIFETIME_S) -> int:
-    """Remove the partial folders of workers killed while writing; how many were removed."""
+def remove_stale_partials(folder: Path, *, older_than_s: float = PARTIAL_LIFETIME_S) -> int:
+    """Remove the partial files and folders of workers killed while writing them; how many
+    were removed."""
     removed = 0
-    for partial in Path(results_dir).glob(".*.partial"):
+    for partial in Path(folder).glob(".*.partial"):
         try:
             stale = time.time() - partial.stat().st_mtime > older_than_s
         except FileNotFoundError:
             continue
-        if stale:
+        if stale and partial.is_dir():
             shutil.rmtree(partial, ignore_errors=True)
-            removed += 1
+        elif stale:
+            partial.unlink(missing_ok=True)
+        removed += stale
     return removed
 
 
@@ -248,7 +251,8 @@ def render_into_cache(
     stored = read_result(results_dir, key)
     if stored is not None:
         return key, stored
-    remove_stale_partials(results_dir)
+    for folder in (results_dir, Path(cache_dir) / "fused"):
+        remove_stale_partials(folder)
     started = time.perf_counter()
     result = {"request": request.as_dict(), "problem": None, "notes": []}
     files: dict[str, bytes] = {}
@@ -325,8 +329,9 @@ def fused_picture(sketch_key: str, style_key: str, *, bases_dir: Path) -> np.nda
         anchors.image_anchor(sketch_key).pixels(), anchors.image_anchor(style_key).pixels()
     ).astype(np.float32)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.npy")
-    np.save(partial, pixels)
+    partial = path.with_name(f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial")
+    with open(partial, "wb") as handle:
+        np.save(handle, pixels)
     os.replace(partial, path)
     return pixels
 
