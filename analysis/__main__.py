@@ -6,6 +6,8 @@
     python -m analysis report answers.csv --out report.pdf
     python -m analysis report answers.csv --out tables/ --format csv   (one CSV per table)
     python -m analysis report answers.csv --out results.csv   (conditions; results.<table>.csv)
+    python -m analysis report brightness.csv contrast.csv style.csv --out table1.html
+                                       (several files: one report across the studies)
     python -m analysis plan --accuracy 0.7 --options 3 --trials 20
 
 Exit status 2 when the CSV cannot be used (missing file, missing or unknown columns).
@@ -40,13 +42,19 @@ def main(argv: list[str] | None = None) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    report = commands.add_parser("report", help="statistics report from an answers CSV")
-    report.add_argument("answers", type=Path, help="CSV, one row per answer (docs/analysis.md)")
+    report = commands.add_parser("report", help="statistics report from answers CSV files")
+    report.add_argument(
+        "answers",
+        type=Path,
+        nargs="+",
+        help="CSV, one row per answer (docs/analysis.md); several files: a report across "
+        "studies, each file one study named by its file name",
+    )
     report.add_argument(
         "--out", default="-", help="output file or folder; '-' or none = standard output"
     )
     report.add_argument("--format", choices=FORMATS, help="default: from the --out suffix")
-    report.add_argument("--title", default=None, help="report title (default: the file name)")
+    report.add_argument("--title", default=None, help="report title (default: the file names)")
     report.add_argument("--alpha", type=float, default=0.05)
     report.add_argument("--bootstrap", type=int, default=1000, help="kappa bootstrap resamples")
     report.add_argument("--rater-policy", choices=("subsample", "complete_trials"))
@@ -86,22 +94,23 @@ def output_format(args: argparse.Namespace) -> str:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from analysis.combined import stack_studies
     from analysis.exclusions import ExclusionRules
     from analysis.report import build_report
-    from analysis.table import AnswersSchemaError, load_answers_csv
 
-    try:
-        answers = load_answers_csv(args.answers, allow_extra_columns=args.allow_extra_columns)
-    except FileNotFoundError:
-        return _fail(f"no such file: {args.answers}")
-    except AnswersSchemaError as error:
-        hint = " (use --allow-extra-columns to ignore unknown ones)" if error.unknown else ""
-        return _fail(f"{args.answers}: {error}{hint}")
-    except (ValueError, UnicodeDecodeError) as error:
-        return _fail(f"{args.answers}: not a readable CSV ({error})")
+    twice = sorted({str(p) for p in args.answers if args.answers.count(p) > 1})
+    if twice:
+        return _fail(f"a file is named twice: {', '.join(twice)}")
+    tables = {}
+    for name, path in study_names_for(args.answers).items():
+        loaded = _load(path, allow_extra_columns=args.allow_extra_columns)
+        if isinstance(loaded, int):
+            return loaded
+        tables[name] = loaded
+    answers = next(iter(tables.values())) if len(tables) == 1 else stack_studies(tables)
     report = build_report(
         answers,
-        title=args.title or args.answers.name,
+        title=args.title or ", ".join(path.name for path in args.answers),
         exclusions=_rules(args, ExclusionRules),
         alpha=args.alpha,
         n_bootstrap=args.bootstrap,
@@ -116,6 +125,30 @@ def run_report(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _load(path: Path, *, allow_extra_columns: bool):
+    """The answers of one CSV, or the exit status after saying what is wrong with it."""
+    from analysis.table import AnswersSchemaError, load_answers_csv
+
+    try:
+        return load_answers_csv(path, allow_extra_columns=allow_extra_columns)
+    except FileNotFoundError:
+        return _fail(f"no such file: {path}")
+    except AnswersSchemaError as error:
+        hint = " (use --allow-extra-columns to ignore unknown ones)" if error.unknown else ""
+        return _fail(f"{path}: {error}{hint}")
+    except (ValueError, UnicodeDecodeError) as error:
+        return _fail(f"{path}: not a readable CSV ({error})")
+
+
+def study_names_for(paths: list[Path]) -> dict[str, Path]:
+    """Each file's study name: its stem, or its path without suffix where two stems agree."""
+    stems = [path.stem for path in paths]
+    return {
+        (stem if stems.count(stem) == 1 else str(path.with_suffix(""))): path
+        for path, stem in zip(paths, stems, strict=True)
+    }
 
 
 def _rules(args: argparse.Namespace, rules_class):

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 
 import pandas as pd
 
 from analysis.plots import ReportFigure, report_figures
-from analysis.report import ConditionResult, Report
+from analysis.report import Report
+from analysis.report_text import (
+    COLLAPSED_TABLES,
+    CONDITION_HEADINGS,
+    CONDITIONS_NOTE,
+    TABLE_TITLES,
+    condition_cells,
+    exclusion_rows,
+    format_number,
+    rules_sentence,
+    studies_sentence,
+    summary_sentence,
+    table_one_parts,
+)
+
+__all__ = ["STYLE", "format_number", "render_html"]
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem auto;
@@ -21,20 +35,8 @@ th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}
 .notes li.warning{color:#8a4b00}.notes li.info{color:#444}
 .figure{margin:1rem 0}.figure img{max-width:100%}.caption{font-size:.85rem;color:#555}
 .meta{color:#666;font-size:.9rem}details{margin:.5rem 0}summary{cursor:pointer}
+caption{caption-side:bottom;text-align:left;font-size:.85rem;color:#555;padding-top:.3rem}
 """
-
-TABLE_TITLES = {
-    "trials": "Accuracy per trial",
-    "classes": "Accuracy per class",
-    "demographics": "Accuracy per demographic group",
-    "positions": "Chosen screen positions",
-    "correct_positions": "Accuracy by position of the correct option",
-    "class_confusion": "Chosen class per correct class",
-    "participant_spread": "Participant accuracy spread",
-    "choices": "Choices per trial",
-    "participants": "Participants",
-}
-COLLAPSED_TABLES = frozenset({"choices", "participants", "trials"})
 
 
 def render_html(report: Report, *, figures: list[ReportFigure] | None = None) -> str:
@@ -46,6 +48,8 @@ def render_html(report: Report, *, figures: list[ReportFigure] | None = None) ->
         f"<title>{_e(report.title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{_e(report.title)}</h1>",
         f'<p class="meta">Generated {_e(report.generated_at)} by synlab analysis.</p>',
+        _studies_line(report),
+        _table_one_section(report),
         _summary_section(report),
         _notes_section(report),
         _exclusions_section(report),
@@ -62,41 +66,28 @@ def _e(value: object) -> str:
     return html.escape(str(value))
 
 
-def format_number(value: object) -> str:
-    """Short, readable numbers for tables: 0.694, 2.2e-44, 4012."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value == 0:
-            return "0"
-        if abs(value) >= 1000:
-            return f"{value:.0f}"
-        if abs(value) < 0.001:
-            return f"{value:.2g}"
-        return f"{value:.3f}"
-    return str(value)
+def _studies_line(report: Report) -> str:
+    sentence = studies_sentence(report)
+    return f"<p>{_e(sentence)}</p>" if sentence else ""
 
 
-def _interval_text(low: float | None, high: float | None) -> str:
-    if low is None or high is None:
-        return "–"
-    return f"[{format_number(low)}, {format_number(high)}]"
+def _table_one_section(report: Report) -> str:
+    """Table 1 (analysis.table_one), at the top whenever there is more than one condition."""
+    parts = table_one_parts(report)
+    if parts is None:
+        return ""
+    headings, rows, caption = parts
+    head = "".join(f"<th>{_e(h)}</th>" for h in headings)
+    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return (
+        '<h2 id="table-1">Table 1</h2>'
+        f'<table class="table-one"><caption>{_e(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def _summary_section(report: Report) -> str:
-    excluded = report.exclusions.n_participants_excluded
-    return (
-        "<h2>Summary</h2><p>"
-        f"<b>{report.n_participants}</b> participants and <b>{report.n_answers}</b> answers "
-        f"analysed (after exclusions; catch trials not counted), in "
-        f"<b>{len(report.conditions)}</b> condition(s). {excluded} participant(s) excluded. "
-        f"Tests at alpha = {report.alpha:g}; intervals are two-sided "
-        f"{100 * (1 - report.alpha):g}%.</p>"
-    )
+    return f"<h2>Summary</h2><p>{_e(summary_sentence(report))}</p>"
 
 
 def _notes_section(report: Report) -> str:
@@ -110,30 +101,13 @@ def _notes_section(report: Report) -> str:
 
 
 def _exclusions_section(report: Report) -> str:
-    summary = report.exclusions
-    rows = [
-        ("participants before exclusions", summary.n_participants_raw, ""),
-        ("non-catch answers before exclusions", summary.n_answers_raw, ""),
-        ("catch-trial answers (never in accuracy)", summary.n_catch_answers, ""),
-    ]
-    rows += [
-        (f"rule {r.rule}: {r.description}", r.n_participants, r.n_answers) for r in summary.per_rule
-    ]
-    rows += [
-        (
-            "excluded (any rule)",
-            summary.n_participants_excluded,
-            summary.n_answers_excluded,
-        ),
-        ("kept", summary.n_participants_kept, summary.n_answers_kept),
-    ]
     body = "".join(
-        f"<tr><td>{_e(label)}</td><td>{_e(a)}</td><td>{_e(b)}</td></tr>" for label, a, b in rows
+        f"<tr><td>{_e(label)}</td><td>{_e(a)}</td><td>{_e(b)}</td></tr>"
+        for label, a, b in exclusion_rows(report)
     )
-    rules = ", ".join(f"{k} = {v}" for k, v in summary.rules.items())
     return (
         "<h2>Exclusions</h2>"
-        f'<p class="meta">Rules: {_e(rules)}</p>'
+        f'<p class="meta">{_e(rules_sentence(report))}</p>'
         "<table><tr><th>step</th><th>participants</th><th>answers</th></tr>"
         f"{body}</table>"
     )
@@ -142,62 +116,16 @@ def _exclusions_section(report: Report) -> str:
 def _conditions_section(report: Report) -> str:
     if not report.conditions:
         return "<h2>Results per condition</h2><p>No condition could be analysed.</p>"
-    header = (
-        "<tr><th>condition</th><th>k</th><th>chance</th><th>participants</th><th>answers</th>"
-        "<th>accuracy</th><th>Clopper-Pearson</th><th>Wilson</th><th>participant mean (sd)</th>"
-        "<th>binomial p</th><th>Holm p</th><th>Fleiss κ [CI]</th><th>Randolph κ [CI]</th>"
-        "<th>mixed: typical accuracy [CI]</th><th>mixed p</th></tr>"
+    header = "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in CONDITION_HEADINGS) + "</tr>"
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in condition_cells(c)) + "</tr>"
+        for c in report.conditions
     )
-    rows = "".join(_condition_row(c) for c in report.conditions)
     return (
         "<h2>Results per condition</h2>"
-        "<p class='meta'>The pooled binomial test treats every answer as independent; the mixed "
-        "model allows for differences between participants and items and is the more honest "
-        "test. Both are shown.</p>"
+        f"<p class='meta'>{_e(CONDITIONS_NOTE)}</p>"
         f"<table>{header}{rows}</table>"
     )
-
-
-def _condition_row(c: ConditionResult) -> str:
-    cp, wilson = c.test.clopper_pearson, c.test.wilson
-    agreement = c.agreement
-    fleiss = randolph = "–"
-    if agreement is not None:
-        fleiss = _kappa_text(agreement.fleiss_kappa, agreement.fleiss_ci)
-        randolph = _kappa_text(agreement.randolph_kappa, agreement.randolph_ci)
-    mixed_text, mixed_p = "–", "–"
-    if c.mixed is not None:
-        m = c.mixed
-        interval = m.accuracy_typical_interval
-        mixed_text = (
-            f"{format_number(m.accuracy_typical)} {_interval_text(interval.low, interval.high)}"
-        )
-        mixed_p = format_number(m.p_value)
-    cells = [
-        c.condition,
-        c.n_options,
-        format_number(c.chance),
-        c.n_participants,
-        c.n_answers,
-        format_number(c.accuracy),
-        _interval_text(cp.low, cp.high),
-        _interval_text(wilson.low, wilson.high),
-        f"{format_number(c.participant_mean)} ({format_number(c.participant_sd)})",
-        format_number(c.test.p_value),
-        format_number(c.p_holm),
-        fleiss,
-        randolph,
-        mixed_text,
-        mixed_p,
-    ]
-    return "<tr>" + "".join(f"<td>{_e(cell)}</td>" for cell in cells) + "</tr>"
-
-
-def _kappa_text(value: float, interval) -> str:
-    text = format_number(value)
-    if interval is not None:
-        text += " " + _interval_text(interval.low, interval.high)
-    return text
 
 
 def _tests_section(report: Report) -> str:

@@ -1,115 +1,119 @@
-"""A PDF report with matplotlib's PdfPages: text pages first, then one page per figure.
+"""The PDF report: the HTML report's sections, in its order, on A4 pages (analysis.pdf_layout).
 
-Needs no system library (no cairo, no LaTeX).
+Table 1 at the top when there is more than one condition, then the summary, notes, exclusions
+and results as tables, the tests used, every figure with its title, legend and caption, and
+the breakdown tables. The long tables (participants, choices, and trials past
+LONG_TABLE_ROWS rows) are in the CSV tables instead, as the HTML report folds them away.
+Matplotlib only: no system library (no cairo, no LaTeX).
 """
 
 from __future__ import annotations
 
 import io
-import textwrap
 
 from matplotlib.backends.backend_pdf import PdfPages
 
-from analysis.html_report import format_number
-from analysis.plots import ReportFigure, new_figure, report_figures
-from analysis.report import ConditionResult, Report
+from analysis.pdf_layout import BODY, HEADING, SMALL, SUBHEADING, TITLE, WARNING, PageFlow
+from analysis.plot_kit import ReportFigure, quiet_matplotlib
+from analysis.plots import report_figures
+from analysis.report import Report
+from analysis.report_text import (
+    COLLAPSED_TABLES,
+    CONDITION_HEADINGS,
+    CONDITIONS_NOTE,
+    TABLE_TITLES,
+    condition_cells,
+    exclusion_rows,
+    format_number,
+    formatted_table,
+    rules_sentence,
+    studies_sentence,
+    summary_sentence,
+    table_one_parts,
+)
 
-LINES_PER_PAGE = 62
-WRAP_WIDTH = 110
+LONG_TABLE_ROWS = 60
 
 
 def render_pdf(report: Report, *, figures: list[ReportFigure] | None = None) -> bytes:
     """The report as PDF bytes (figures drawn unless passed in)."""
     figures = report_figures(report) if figures is None else figures
     buffer = io.BytesIO()
-    with PdfPages(buffer) as pdf:
-        lines = report_lines(report)
-        for start in range(0, len(lines), LINES_PER_PAGE):
-            pdf.savefig(_text_page(lines[start : start + LINES_PER_PAGE]))
-        for figure in figures:
-            title = figure.figure.suptitle(figure.title)
-            pdf.savefig(figure.figure)
-            title.remove()  # the same figure may also go to HTML, which titles it itself
-        info = pdf.infodict()
-        info["Title"] = report.title
-        info["Creator"] = "synlab analysis"
+    with quiet_matplotlib():
+        flow = PageFlow(footer=report.title)
+        _front(flow, report)
+        _results(flow, report)
+        _figures(flow, figures)
+        _tables(flow, report)
+        with PdfPages(buffer) as pdf:
+            for page in flow.pages():
+                pdf.savefig(page)
+            info = pdf.infodict()
+            info["Title"] = report.title
+            info["Creator"] = "synlab analysis"
     return buffer.getvalue()
 
 
-def report_lines(report: Report) -> list[str]:
-    """The text part of the report, wrapped for a portrait page."""
-    raw = [
-        report.title,
-        f"Generated {report.generated_at}",
-        "",
-        f"{report.n_participants} participants, {report.n_answers} answers analysed "
-        f"(after exclusions, catch trials not counted); alpha = {report.alpha:g}.",
-        "",
-        "EXCLUSIONS",
-        *_exclusion_lines(report),
-        "",
-        "RESULTS PER CONDITION",
-    ]
-    for condition in report.conditions:
-        raw += _condition_lines(condition)
-    if not report.conditions:
-        raw.append("No condition could be analysed.")
-    raw += ["", "NOTES"]
-    raw += [f"- [{n.level}] {n.topic}: {n.message}" for n in report.notes] or ["- none"]
-    raw += ["", "TESTS USED"] + [f"- {line}" for line in report.tests_used]
-    wrapped: list[str] = []
-    for line in raw:
-        wrapped += textwrap.wrap(line, WRAP_WIDTH, subsequent_indent="  ") or [""]
-    return wrapped
+def _front(flow: PageFlow, report: Report) -> None:
+    flow.paragraph(report.title, TITLE)
+    flow.paragraph(f"Generated {report.generated_at} by synlab analysis.", SMALL)
+    studies = studies_sentence(report)
+    if studies:
+        flow.paragraph(studies)
+    table_one = table_one_parts(report)
+    if table_one is not None:
+        headings, rows, caption = table_one
+        flow.heading("Table 1")
+        flow.table(headings, rows, caption=caption, size=8)
+    flow.heading("Summary")
+    flow.paragraph(summary_sentence(report))
 
 
-def _exclusion_lines(report: Report) -> list[str]:
-    s = report.exclusions
-    lines = [
-        f"before: {s.n_participants_raw} participants, {s.n_answers_raw} non-catch answers, "
-        f"{s.n_catch_answers} catch answers",
-    ]
-    lines += [
-        f"rule {r.rule} ({r.description}): {r.n_participants} participants, {r.n_answers} answers"
-        for r in s.per_rule
-    ]
-    lines.append(
-        f"excluded: {s.n_participants_excluded} participants ({s.n_answers_excluded} answers); "
-        f"kept: {s.n_participants_kept} participants ({s.n_answers_kept} answers)"
-    )
-    return lines
-
-
-def _condition_lines(c: ConditionResult) -> list[str]:
-    cp = c.test.clopper_pearson
-    lines = [
-        "",
-        f"{c.condition}: k = {c.n_options} (chance {format_number(c.chance)}), "
-        f"{c.n_participants} participants, {c.n_answers} answers",
-        f"  accuracy {format_number(c.accuracy)} [{format_number(cp.low)}, "
-        f"{format_number(cp.high)}] (Clopper-Pearson); participant mean "
-        f"{format_number(c.participant_mean)} (sd {format_number(c.participant_sd)})",
-        f"  binomial p = {format_number(c.test.p_value)}, Holm p = {format_number(c.p_holm)}",
-    ]
-    if c.agreement is not None:
-        a = c.agreement
-        lines.append(
-            f"  Fleiss kappa {format_number(a.fleiss_kappa)}, Randolph kappa "
-            f"{format_number(a.randolph_kappa)} ({a.n_trials} trials x {a.raters_per_trial} raters)"
+def _results(flow: PageFlow, report: Report) -> None:
+    flow.heading("Notes")
+    if report.notes:
+        flow.bullets(
+            [
+                (f"{note.topic}: {note.message}", WARNING if note.level == "warning" else BODY)
+                for note in report.notes
+            ]
         )
-    if c.mixed is not None:
-        m = c.mixed
-        i = m.accuracy_typical_interval
-        lines.append(
-            f"  mixed model: intercept {format_number(m.intercept)} (sd "
-            f"{format_number(m.intercept_sd)}) vs logit(1/k) {format_number(m.chance_logit)}, "
-            f"p = {format_number(m.p_value)}; typical accuracy "
-            f"{format_number(m.accuracy_typical)} [{format_number(i.low)}, {format_number(i.high)}]"
-        )
-    return lines
+    else:
+        flow.paragraph("Nothing to report: every statistic could be computed.")
+    flow.heading("Exclusions")
+    flow.paragraph(rules_sentence(report), SMALL)
+    rows = [[label, format_number(a), format_number(b)] for label, a, b in exclusion_rows(report)]
+    flow.table(["step", "participants", "answers"], rows)
+    flow.heading("Results per condition")
+    if report.conditions:
+        flow.paragraph(CONDITIONS_NOTE, SMALL)
+        flow.table(CONDITION_HEADINGS, [condition_cells(c) for c in report.conditions])
+    else:
+        flow.paragraph("No condition could be analysed.")
+    flow.heading("Tests used")
+    flow.bullets([(line, BODY) for line in report.tests_used])
 
 
-def _text_page(lines: list[str]):
-    figure = new_figure(8.27, 11.69)
-    figure.text(0.05, 0.97, "\n".join(lines), va="top", ha="left", family="monospace", fontsize=7.2)
-    return figure
+def _figures(flow: PageFlow, figures: list[ReportFigure]) -> None:
+    flow.heading("Figures")
+    if not figures:
+        flow.paragraph("No data to plot.")
+    for figure in figures:
+        flow.figure(figure)
+
+
+def _tables(flow: PageFlow, report: Report) -> None:
+    flow.heading("Tables")
+    for name, title in TABLE_TITLES.items():
+        table = report.tables.get(name)
+        if table is None or len(table) == 0:
+            continue
+        flow.paragraph(title, SUBHEADING, keep_with=0.5)
+        if name in COLLAPSED_TABLES and (name != "trials" or len(table) > LONG_TABLE_ROWS):
+            flow.paragraph(f"{len(table)} rows: in the CSV tables ({name}.csv).", SMALL)
+            continue
+        headings, rows = formatted_table(table)
+        flow.table(headings, rows)
+
+
+__all__ = ["HEADING", "render_pdf"]

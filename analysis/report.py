@@ -8,6 +8,7 @@ that has rows but lacks required columns (AnswersSchemaError): that is a caller'
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -16,11 +17,13 @@ import pandas as pd
 
 from analysis import accuracy, choices
 from analysis.agreement import Agreement, RaterPolicy, condition_agreement
+from analysis.combined import rules_by_study, separate_studies, study_names
 from analysis.exclusions import ExclusionRules, ExclusionSummary, apply_exclusions
 from analysis.mixed import MixedModel, MixedModelUnavailable, fit_accuracy_model
 from analysis.notes import Notes
 from analysis.significance import BinomialTest, binomial_test_against_chance, holm_adjust
 from analysis.table import DEMOGRAPHIC_COLUMNS, normalise_answers
+from analysis.table_one import table_one
 
 FORMAT_VERSION = 1
 
@@ -40,10 +43,12 @@ class ConditionResult:
     p_holm: float = float("nan")
     agreement: Agreement | None = None
     mixed: MixedModel | None = None
+    study: str | None = None  # the study a condition belongs to, in a report across studies
 
     def to_dict(self, *, alpha: float) -> dict:
         agreement = self.agreement
         return {
+            "study": self.study,
             "n_options": self.n_options,
             "chance": self.chance,
             "n_participants": self.n_participants,
@@ -78,6 +83,7 @@ class Report:
     conditions: list[ConditionResult] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: Notes = field(default_factory=Notes)
+    studies: list[str] = field(default_factory=list)  # several: a report across studies
 
     @property
     def alpha(self) -> float:
@@ -88,6 +94,7 @@ class Report:
         data = {
             "format_version": FORMAT_VERSION,
             "title": self.title,
+            "studies": self.studies,
             "generated_at": self.generated_at,
             "settings": self.settings,
             "tests_used": self.tests_used,
@@ -106,7 +113,7 @@ def build_report(
     answers: pd.DataFrame | list[dict],
     *,
     title: str = "Synlab study report",
-    exclusions: ExclusionRules | None = None,
+    exclusions: ExclusionRules | Mapping[str, ExclusionRules] | None = None,
     alpha: float = 0.05,
     n_bootstrap: int = 1000,
     rater_policy: RaterPolicy = "subsample",
@@ -115,17 +122,23 @@ def build_report(
 ) -> Report:
     """Every statistic of a report, from one answers table (columns: docs/analysis.md).
 
-    answers: a DataFrame or a list of row dicts, one per answer.
+    answers: a DataFrame or a list of row dicts, one per answer. A `study` column naming several
+    studies makes a report across them (analysis.combined: conditions and participants kept
+    apart per study, Holm across every condition).
     exclusions: participant rules applied first (default ExclusionRules(); ExclusionRules.none()
-    keeps everyone). alpha: test level; intervals are two-sided at 1 - alpha. n_bootstrap:
-    participant resamples for the kappa intervals. rater_policy: how trials with unequal rater
+    keeps everyone); across studies also a mapping study -> its own rules.
+    alpha: test level; intervals are two-sided at 1 - alpha. n_bootstrap: participant
+    resamples for the kappa intervals. rater_policy: how trials with unequal rater
     counts are made equal for Fleiss' kappa. mixed_model: fit the binomial mixed model.
     """
     notes = Notes()
-    rules = exclusions if exclusions is not None else ExclusionRules()
     if not isinstance(answers, pd.DataFrame):  # e.g. the platform's answer_table rows
         answers = pd.DataFrame(list(answers))
-    clean = normalise_answers(answers, notes=notes)
+    clean = separate_studies(normalise_answers(answers, notes=notes), notes=notes)
+    if isinstance(exclusions, Mapping):
+        clean, rules = rules_by_study(clean, exclusions, notes=notes)
+    else:
+        rules = exclusions if exclusions is not None else ExclusionRules()
     kept, summary = apply_exclusions(clean, rules=rules, notes=notes)
     kept = _drop_single_option_trials(kept, notes=notes)
     kept = _split_conditions_by_option_count(kept, notes=notes)
@@ -146,6 +159,7 @@ def build_report(
         n_answers=len(kept),
         exclusions=summary,
         notes=notes,
+        studies=study_names(clean) if len(study_names(clean)) > 1 else [],
     )
     if len(clean) == 0:
         notes.warn("data", "the study has no answers: nothing can be computed.")
@@ -168,6 +182,7 @@ def build_report(
     ]
     _apply_holm(report.conditions)
     report.tables["conditions"] = condition_table(report.conditions, alpha=alpha)
+    report.tables["table1"] = table_one(report.conditions, level=1 - alpha)
     report.tests_used = describe_tests(report, n_bootstrap=n_bootstrap, mixed_model=mixed_model)
     _note_data_gaps(kept, notes=notes)
     return report
@@ -255,6 +270,7 @@ def _analyse_condition(
     notes: Notes,
 ) -> ConditionResult:
     n_options = int(answers["n_options"].iloc[0])
+    studies = answers["study"].dropna().unique()
     chance = 1.0 / n_options
     n_correct = int(answers["is_correct"].sum())
     people = participants.loc[participants["condition"] == condition, "accuracy"]
@@ -276,6 +292,7 @@ def _analyse_condition(
         test=binomial_test_against_chance(
             n_correct=n_correct, n_answers=len(answers), chance=chance, level=1 - alpha
         ),
+        study=str(studies[0]) if len(studies) == 1 else None,
     )
     try:
         result.agreement = condition_agreement(

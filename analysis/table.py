@@ -28,6 +28,7 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
+    Column("study", "text", False, "study of the answer (a table over several studies)"),
     Column("participant", "text", True, "participant id (any string)"),
     Column(
         "trial", "text", True, "trial id; a trial is the same prompt shown to many participants"
@@ -233,7 +234,9 @@ def _drop_unusable_rows(frame: pd.DataFrame, *, notes: Notes) -> pd.DataFrame:
     invalid = n.isna() | (n != np.floor(n)) | (n < 1)
     frame = _drop_where(frame, invalid, reason="missing or invalid n_options", notes=notes)
     frame["n_options"] = frame["n_options"].astype(int)
-    duplicated = frame.duplicated(subset=["participant", "condition", "trial"], keep="first")
+    duplicated = frame.duplicated(
+        subset=["study", "participant", "condition", "trial"], keep="first"
+    )
     return _drop_where(
         frame, duplicated, reason="repeated answer to the same trial (first kept)", notes=notes
     )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.http import HttpResponse
 
 from config.headers import policy_allowing_styles
-from studies.answer_table import response_table_for_study
+from studies.answer_table import response_table_for_studies, response_table_for_study, study_labels
 from studies.errors import InvalidInput
 from studies.models import Study
 
@@ -79,12 +79,50 @@ def study_report(*, study: Study, fmt: str) -> RenderedReport:
     """Build every statistic for the study's answers and render it in one format."""
     import pandas as pd
 
-    from analysis import build_report, render_csv_zip, render_html, render_json, render_pdf
+    from analysis import build_report
 
-    if fmt not in FORMATS:
-        raise InvalidInput(f"Unknown report format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    check_format(fmt)
     answers = pd.DataFrame(response_table_for_study(study))
     report = build_report(answers, title=study.name, exclusions=exclusion_rules_for(study))
+    return rendered(report, fmt=fmt, stem=f"synlab-study-{study.pk}-report")
+
+
+def studies_report(*, studies: list[Study], fmt: str) -> RenderedReport:
+    """One report across several studies (the Vis2Mus paper's Table 1 over its three tests):
+    their answers stacked with a `study` column, every condition against its own chance level,
+    Holm across all of them, each study's participants excluded by its own rules."""
+    import pandas as pd
+
+    from analysis import build_report
+
+    check_format(fmt)
+    if not studies:
+        raise InvalidInput("Select at least one study for a report.")
+    studies = sorted(studies, key=lambda study: study.pk)
+    if len(studies) == 1:
+        return study_report(study=studies[0], fmt=fmt)
+    labels = study_labels(studies)
+    answers = pd.DataFrame(response_table_for_studies(studies))
+    if len(answers) == 0:  # no rows, no study column: still a report that says so
+        answers = pd.DataFrame(columns=["study"])
+    report = build_report(
+        answers,
+        title=f"Report across {len(studies)} studies",
+        exclusions={labels[study.pk]: exclusion_rules_for(study) for study in studies},
+    )
+    report.studies = [labels[study.pk] for study in studies]
+    ids = "-".join(str(study.pk) for study in studies) if len(studies) <= 6 else "many"
+    return rendered(report, fmt=fmt, stem=f"synlab-studies-{ids}-report")
+
+
+def check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise InvalidInput(f"Unknown report format {fmt!r}; use one of {', '.join(FORMATS)}.")
+
+
+def rendered(report, *, fmt: str, stem: str) -> RenderedReport:
+    from analysis import render_csv_zip, render_html, render_json, render_pdf
+
     renderers = {
         "html": lambda: render_html(report).encode(),
         "pdf": lambda: render_pdf(report),
@@ -93,9 +131,7 @@ def study_report(*, study: Study, fmt: str) -> RenderedReport:
     }
     extension = "zip" if fmt == "csv" else fmt
     return RenderedReport(
-        body=renderers[fmt](),
-        content_type=FORMATS[fmt],
-        filename=f"synlab-study-{study.pk}-report.{extension}",
+        body=renderers[fmt](), content_type=FORMATS[fmt], filename=f"{stem}.{extension}"
     )
 
 
