@@ -196,6 +196,8 @@ class Trial(models.Model):
     class Type(models.TextChoices):
         AUDIO_TO_IMAGE = "audio_to_image", "Audio prompt, image options"
         IMAGE_TO_AUDIO = "image_to_audio", "Image prompt, audio options"
+        TRANSFORMATION = "transformation", "Transformed image, audio options, anchor pair shown"
+        STYLE_FUSION = "style_fusion", "Fused image, audio options, anchor pairs shown"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="trials")
@@ -214,6 +216,24 @@ class Trial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phase} #{self.order}"
+
+
+class TrialReference(models.Model):
+    """A stimulus shown with a trial for reference (e.g. the anchor pair of a transformation
+    test): playable, never an answer. In `order`; an image followed by a clip is one pair."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="references")
+    stimulus = models.ForeignKey(Stimulus, on_delete=models.PROTECT, related_name="reference_of")
+    order = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["trial", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "order"], name="reference_order_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trial} reference {self.order}"
 
 
 class TrialOption(models.Model):

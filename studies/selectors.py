@@ -20,6 +20,7 @@ from studies.models import (
     Stimulus,
     Study,
     Trial,
+    TrialReference,
 )
 from studies.signing import media_url
 
@@ -83,7 +84,8 @@ class ScreenOption(ScreenStimulus):
 class TrialScreen:
     """One trial as one participant sees it. The trial page and the script's answer reply both
     show this (templates/participant/trial_screen.html); `prefetch` holds the links of the
-    next trial's media, which that trial will use."""
+    next trial's media, which that trial will use; `references` are shown for reference (e.g.
+    the anchor pair of a transformation test), never an answer."""
 
     index: int
     number: int
@@ -93,6 +95,20 @@ class TrialScreen:
     prompt: ScreenStimulus
     options: tuple[ScreenOption, ...]
     prefetch: tuple[str, ...]
+    references: tuple[ScreenStimulus, ...] = ()
+
+    @property
+    def reference_pairs(self) -> list[tuple[ScreenStimulus | None, ScreenStimulus | None]]:
+        """The references as (picture, clip) pairs: an image followed by a clip is one pair."""
+        pairs: list[list] = []
+        for stimulus in self.references:
+            if stimulus.kind == Stimulus.Kind.AUDIO and pairs and pairs[-1][1] is None:
+                pairs[-1][1] = stimulus
+            elif stimulus.kind == Stimulus.Kind.AUDIO:
+                pairs.append([None, stimulus])
+            else:
+                pairs.append([stimulus, None])
+        return [(picture, clip) for picture, clip in pairs]
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -130,6 +146,10 @@ def trial_screen(participant: Participant, index: int) -> TrialScreen | None:
             for position, stimulus in enumerate(screen_stimuli(facts, current.option_order))
         ),
         prefetch=tuple(prefetch_urls(participant, upcoming)),
+        references=tuple(
+            screen_stimulus(participant, stimulus, use=f"t{index}-r{number}")
+            for number, stimulus in enumerate(facts.references)
+        ),
     )
 
 
@@ -146,6 +166,8 @@ def prefetch_urls(participant: Participant, upcoming: Assignment | None) -> list
     links = [media_url(participant, facts.prompt, use=f"t{index}-prompt")]
     for position, stimulus in enumerate(screen_stimuli(facts, upcoming.option_order)):
         links.append(media_url(participant, stimulus, use=f"t{index}-o{position}"))
+    for number, stimulus in enumerate(facts.references):
+        links.append(media_url(participant, stimulus, use=f"t{index}-r{number}"))
     return links
 
 
@@ -292,13 +314,21 @@ class TrialFacts:
     trial_type: str
     prompt: StimulusFacts
     options: dict[int, OptionFacts]
+    references: tuple[StimulusFacts, ...] = ()  # shown for reference, in order
 
     @property
     def minimum_listening_s(self) -> float:
-        """How long the clips take to hear once: the prompt, or every audio option."""
+        """How long the clips take to hear once: the prompt (audio prompt), or every audio
+        option (image prompt: 2 clips in a transformation test, 4 pieces in a style test).
+        Reference clips were heard in the preview; hearing them again is the participant's
+        choice."""
         if self.trial_type == Trial.Type.AUDIO_TO_IMAGE:
             return self.prompt.duration_s or 0.0
-        return sum(o.stimulus.duration_s or 0.0 for o in self.options.values())
+        return sum(
+            o.stimulus.duration_s or 0.0
+            for o in self.options.values()
+            if o.stimulus.kind == Stimulus.Kind.AUDIO
+        )
 
 
 def stimulus_facts(stimulus: Stimulus) -> StimulusFacts:
@@ -311,10 +341,12 @@ def trial_facts(trial: Trial) -> TrialFacts:
     facts = cache.get(key)
     if facts is None:
         options = trial.options.select_related("stimulus")
+        references = TrialReference.objects.filter(trial=trial).select_related("stimulus")
         facts = TrialFacts(
             trial_type=trial.trial_type,
             prompt=stimulus_facts(Stimulus.objects.get(pk=trial.prompt_id)),
             options={o.pk: OptionFacts(stimulus_facts(o.stimulus), o.is_correct) for o in options},
+            references=tuple(stimulus_facts(r.stimulus) for r in references.order_by("order")),
         )
         cache.set(key, facts, timeout=3600)
     return facts

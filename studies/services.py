@@ -26,6 +26,7 @@ from studies.models import (
     Study,
     Trial,
     TrialOption,
+    TrialReference,
 )
 from studies.reports import exclusion_rules_problems
 
@@ -153,7 +154,9 @@ def study_plan_create(
                 study=study, kind=phase_plan.kind, order=phase_order, title=phase_plan.title
             ),
         )
-        widest = max((len(trial.options) for trial in phase_plan.trials), default=0)
+        widest = max(
+            (len(trial.options) + len(trial.references) for trial in phase_plan.trials), default=0
+        )
         per_step = max(1, ROWS_PER_STEP // (1 + widest))
         for batch in batched(enumerate(phase_plan.trials), per_step):
             in_step(step_check, lambda batch=batch, phase=phase: trials_create(phase, batch, ids))
@@ -182,6 +185,11 @@ def trials_create(phase: Phase, numbered: Sequence[tuple[int, TrialPlan]], ids: 
         )
         for row, (_, trial) in zip(rows, numbered, strict=True)
         for order, option in enumerate(trial.options)
+    )
+    TrialReference.objects.bulk_create(
+        TrialReference(trial=row, stimulus_id=ids[key], order=order)
+        for row, (_, trial) in zip(rows, numbered, strict=True)
+        for order, key in enumerate(trial.references)
     )
 
 

@@ -1,7 +1,10 @@
 // Forced-choice trials: play the clip, count plays, wait for the end when required, choose
-// with the mouse or the number keys, confirm with Enter. The answer goes to the server with
-// fetch, which replies with the next trial rendered by the server (the same fragment the page
-// includes, templates/participant/trial_screen.html), swapped in place: one request per answer.
+// with the mouse or the number keys, confirm with Enter. P plays the first clip that must be
+// heard; R plays the first reference clip (a pair shown for reference, e.g. the anchor pair of
+// a transformation test), which may be heard again but need not be. The answer goes to the
+// server with fetch, which replies with the next trial rendered by the server (the same
+// fragment the page includes, templates/participant/trial_screen.html), swapped in place: one
+// request per answer.
 // Without fetch, or when it fails, the form posts normally and the server shows the next page.
 //
 // Clips play through Web Audio where the browser has it: each clip is decoded once and started
@@ -27,9 +30,11 @@
   function radios() { return Array.prototype.slice.call(form.querySelectorAll('input[name="choice"]')); }
   function clips() { return Array.prototype.slice.call(form.querySelectorAll("audio.clip")); }
   function trialType() { return document.getElementById("trial-screen").dataset.trialType; }
+  function optionClips() { return Array.prototype.slice.call(form.querySelectorAll("audio.option-clip")); }
+  function referenceClips() { return Array.prototype.slice.call(form.querySelectorAll("audio.reference-clip")); }
   function mustHear() {
-    // Audio prompt: the prompt clip. Image prompt: every option clip.
-    return trialType() === "audio_to_image" ? clips().slice(0, 1) : clips();
+    // Audio prompt: the prompt clip. Image prompt: every option clip (not the references).
+    return trialType() === "audio_to_image" ? [document.getElementById("prompt-audio")] : optionClips();
   }
   function allHeard() { return mustHear().every(function (clip) { return state.heard[clip.id]; }); }
   function canAnswer() { return !requireListen || allHeard(); }
@@ -235,7 +240,10 @@
     var key = event.key;
     if (key === "p" || key === "P") {
       event.preventDefault();
-      if (clips().length) { play(clips()[0]); }
+      if (mustHear().length) { play(mustHear()[0]); }
+    } else if (key === "r" || key === "R") {
+      event.preventDefault();
+      if (referenceClips().length) { play(referenceClips()[0]); }
     } else if (/^[1-6]$/.test(key)) {
       event.preventDefault();
       choose(parseInt(key, 10) - 1);

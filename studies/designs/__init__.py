@@ -78,6 +78,9 @@ from typing import Self
 DESIGN_MODULES = {
     "uploaded_set": "studies.designs.uploaded_set",
     "synvae_matching": "studies.designs.synvae_matching",
+    "vis2mus_brightness": "studies.designs.vis2mus_brightness",
+    "vis2mus_contrast": "studies.designs.vis2mus_contrast",
+    "vis2mus_style": "studies.designs.vis2mus_style",
 }
 
 
@@ -126,6 +129,7 @@ class TrialPlan:
     class_label: str = ""
     condition: str = "main"
     is_catch: bool = False
+    references: list[str] = field(default_factory=list)  # stimulus keys shown for reference
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,11 @@ class StudyPlan:
             key
             for phase in self.phases
             for trial in phase.trials
-            for key in (trial.prompt, *(option.stimulus for option in trial.options))
+            for key in (
+                trial.prompt,
+                *(option.stimulus for option in trial.options),
+                *trial.references,
+            )
         }
 
 

@@ -42,7 +42,7 @@ KIND = "uploaded_set"
 LABEL = "Forced-choice matching from an uploaded set"
 REQUIRED_COLUMNS = ("image", "audio", "class")
 ROLES = ("test", "preview", "catch")
-TRIAL_TYPES = tuple(Trial.Type.values)
+TRIAL_TYPES = (Trial.Type.AUDIO_TO_IMAGE, Trial.Type.IMAGE_TO_AUDIO)  # screens without references
 MAX_PREVIEW_PER_CLASS = 100
 # The longest value of each manifest column: what the stimulus rows can hold.
 MAX_LENGTHS = {

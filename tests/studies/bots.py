@@ -40,9 +40,37 @@ class Bot:
     def submit(self, stage: str, data: dict | None = None):
         return self.client.post(self.url(), {"stage": stage, **(data or {})})
 
+    def trial_on(self, page_html: str) -> str:
+        return re.search(r'name="trial" value="([0-9a-f-]+)"', page_html).group(1)
+
+    def correct_choice(self, page_html: str) -> int:
+        """Where the correct option is on this participant's screen (a participant who knows)."""
+        from studies.models import Assignment
+
+        assignment = Assignment.objects.select_related("trial").get(
+            trial__public_id=self.trial_on(page_html), participant__token=self.token
+        )
+        correct = assignment.trial.options.get(is_correct=True).pk
+        return assignment.option_order.index(correct)
+
+    def fetch_media(self, page_html: str) -> dict[str, bytes]:
+        """Every picture and clip the page shows (prompt, options, references), by link."""
+        links = re.findall(r'src="(/p/[^"]+/m/[^"]+)"', page_html)
+        media = {}
+        for link in links:
+            response = self.client.get(link)
+            assert response.status_code == 200, link
+            media[link] = b"".join(response.streaming_content)
+        return media
+
     def answer(self, page_html: str, choice: int, **extra):
-        trial = re.search(r'name="trial" value="([0-9a-f-]+)"', page_html).group(1)
-        data = {"trial": trial, "choice": choice, "rt_ms": 900, "plays": 1, "heard_to_end": "true"}
+        data = {
+            "trial": self.trial_on(page_html),
+            "choice": choice,
+            "rt_ms": 900,
+            "plays": 1,
+            "heard_to_end": "true",
+        }
         return self.submit("test", {**data, **extra})
 
     def pass_headphone_check(self, *, correct: bool = True):
@@ -85,7 +113,9 @@ class Bot:
         self.submit("preview")
         return self.page().content.decode()
 
-    def take_whole_study(self, choose=lambda index, html: 0):
+    def take_whole_study(self, choose=lambda index, html: 0, *, listen: bool = False):
+        """Walk every page; `choose(index, html)` picks each answer; with `listen` every
+        picture and clip of each trial is fetched first, as a browser would."""
         self.open_link()
         self.consent()
         self.page()
@@ -106,6 +136,8 @@ class Bot:
         index = 0
         while self.stage() == Participant.Stage.TEST:
             html = self.page().content.decode()
+            if listen:
+                self.fetch_media(html)
             self.answer(html, choose(index, html))
             index += 1
         return self.page()
