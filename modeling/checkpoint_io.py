@@ -91,6 +91,9 @@ MODEL_KINDS: dict[str, tuple[str, str, str]] = {
     "synvae": ("modeling.synvae.model", "SynVAEConfig", "SynVAE"),
     "classifier": ("modeling.synvae.classifier", "ClassifierConfig", "ImageClassifier"),
     "vis2mus": ("modeling.vis2mus.model", "Vis2MusConfig", "Vis2MusVAE"),
+    "chronology": ("modeling.chronology.model", "ChronologyConfig", "ChronologyNet"),
+    "acpnet": ("modeling.affect.model", "ACPNetConfig", "ACPNet"),
+    "retrieval": ("modeling.retrieval.model", "RetrievalConfig", "TNNClusterCCA"),
 }
 
 
