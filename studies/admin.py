@@ -9,16 +9,8 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from studies import (
-    answer_table,
-    enrolment,
-    exports,
-    generation,
-    reports,
-    selectors,
-    services,
-    training,
-)
+from studies import answer_table, enrolment, generation, selectors, services, training
+from studies.admin_downloads import StudyDownloadActions
 from studies.designs import kind_choices
 from studies.errors import ServiceError
 from studies.models import (
@@ -88,7 +80,7 @@ class JobInline(admin.TabularInline):
 
 
 @admin.register(Study)
-class StudyAdmin(admin.ModelAdmin):
+class StudyAdmin(StudyDownloadActions, admin.ModelAdmin):
     list_display = ["name", "kind", "status", "started", "completed", "created_at"]
     list_filter = ["status", "kind"]
     search_fields = ["name"]
@@ -279,36 +271,6 @@ class StudyAdmin(admin.ModelAdmin):
     @admin.action(description="Close")
     def close(self, request, queryset):
         self.run_on_each(request, queryset, services.study_close, "closed")
-
-    @admin.action(description="Export answers (CSV; a zip for several studies)")
-    def export_csv(self, request, queryset):
-        return exports.download_response_for_studies(list(queryset), "csv")
-
-    @admin.action(description="Export answers (JSON; a zip for several studies)")
-    def export_json(self, request, queryset):
-        return exports.download_response_for_studies(list(queryset), "json")
-
-    def report_across(self, request, queryset, fmt: str):
-        try:
-            report = reports.studies_report(studies=list(queryset), fmt=fmt)
-        except ServiceError as error:
-            details = " ".join(p for p in error.problems if p != error.message)
-            self.message_user(request, f"No report: {error.message} {details}", messages.ERROR)
-            return None
-        disposition = "inline" if fmt == "html" else "attachment"
-        return reports.report_response(report, disposition=disposition)
-
-    @admin.action(description="Report across the selected studies (HTML)")
-    def report_across_html(self, request, queryset):
-        return self.report_across(request, queryset, "html")
-
-    @admin.action(description="Report across the selected studies (PDF)")
-    def report_across_pdf(self, request, queryset):
-        return self.report_across(request, queryset, "pdf")
-
-    @admin.action(description="Report across the selected studies (JSON)")
-    def report_across_json(self, request, queryset):
-        return self.report_across(request, queryset, "json")
 
 
 def stimulus_player(stimulus: Stimulus) -> str:
