@@ -41,7 +41,12 @@ The plan (plain dataclasses, no ORM):
 
     StudyPlan(phases=[PhasePlan(kind="preview" | "test", title, trials=[TrialPlan(...)])])
     TrialPlan(trial_type, prompt=<stimulus key>, options=[OptionPlan(stimulus=<key>,
-              is_correct, identity)], class_label, condition="main", is_catch=False)
+              is_correct, identity)], class_label, condition="main", is_catch=False,
+              references=[<stimulus key>, ...])
+
+`references` are stimuli shown with the trial for reference, never an answer (the anchor pair
+of a Vis2Mus transformation test, the four pairs of a style test): in order, an image followed
+by a clip shown as one pair, each clip playable (key R plays the first) but not required.
 
 Options are listed in their canonical order; each participant sees them in a counterbalanced
 order (studies.assignment). A preview phase shows worked examples (its first option is the
@@ -49,9 +54,14 @@ answer); the test phase holds the trials that are answered and analysed.
 
 The trial screen: a trial is shown by the one participant template,
 templates/participant/trial_screen.html, chosen by `trial_type` (Trial.Type: an audio prompt
-with image options, or an image prompt with audio options; up to 6 options, keys 1-6). A kind
-that needs another screen adds a Trial.Type and its branch in that template (and in
-TrialFacts.minimum_listening_s: what must be heard before answering).
+with image options; an image prompt with audio options; "transformation" and "style_fusion",
+an image prompt with audio options under the references, worded for the Vis2Mus tests; up to
+6 options, keys 1-6). A kind that needs another screen adds a Trial.Type and its branch in
+that template (and in TrialFacts.minimum_listening_s: what must be heard before answering:
+the prompt clip of an audio prompt, every audio option of an image prompt, never the
+references). Every medium on the screen gets its own signed link per place (selectors:
+`use="t<i>-prompt"`, `"t<i>-o<position>"`, `"t<i>-r<n>"`), so a clip that is the answer in
+one trial and a distractor in the next has a different address in each.
 
 Analysis: every answer becomes one row of answer_table.response_table_for_study (see
 docs/analysis.md). A design decides the columns through its plan:

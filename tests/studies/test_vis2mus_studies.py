@@ -102,6 +102,8 @@ def test_a_contrast_study_changes_the_contrast_of_picture_and_music():
     assert spread["more contrast"] > anchor.std() > spread["less contrast"]
     plus, minus = (job.prepared["anchors"][0][d] for d in ("plus", "minus"))
     assert plus != minus, "the two directions decode to different music"
+    services.study_rows_remove(study=study)  # what a redone build does first
+    assert not Stimulus.objects.filter(study=study).exists(), "references removed with trials"
 
 
 def test_a_style_study_offers_every_melody_with_every_accompaniment():
@@ -162,9 +164,15 @@ def test_the_trial_page_shows_the_anchor_pair_with_links_that_tell_nothing():
     assert len(second["references"]) == 2
     prefetched = set(re.findall(r'rel="prefetch" href="([^"]+)"', first))
     assert {r["url"] for r in second["references"]} <= prefetched, "fetched with the first trial"
-    assert not {r["url"] for r in second["references"]} & set(links), (
-        "the same anchor gets new links in another trial"
+    second_links = {second["prompt"]["url"], *(m["url"] for m in second["options"])}
+    second_links |= {r["url"] for r in second["references"]}
+    assert len(second_links) == 5 and not second_links & set(links), (
+        "the same anchor and the same two clips get new links in the other trial"
     )
+    german = Bot(client=Client(HTTP_ACCEPT_LANGUAGE="de"), study_slug=study.slug)
+    page = german.reach_first_trial()
+    assert "Das Paar, das Sie vorhin gehört haben" in page
+    assert "Welcher Ausschnitt wurde auf dieselbe Weise verändert wie das Bild?" in page
 
 
 def test_a_checkpoint_of_another_family_or_a_weak_model_builds_nothing(tiny_checkpoint):  # noqa: F811
