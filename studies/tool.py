@@ -76,11 +76,13 @@ class ToolState:
     notes: tuple[str, ...] = ()  # values that were clamped, a silent result
     message: str = ""  # why it was refused
     files: tuple[str, ...] = ()
+    rendering: bool = False  # pending: a worker has started on it (not waiting in the queue)
 
     def as_json(self, *, file_url: Callable[[str, str], str]) -> dict:
         urls = {name: file_url(self.key, name) for name in self.files}
         return {
             "status": self.status,
+            "rendering": self.rendering,
             "key": self.key,
             "values": {name: getattr(self.request, name) for name in rendering.SLIDERS},
             "notes": list(self.notes),
@@ -231,7 +233,8 @@ def stored_state(key: str, request: ToolRequest, notes) -> ToolState | None:
 def marker_state(marker: dict, key: str, request: ToolRequest, notes) -> ToolState:
     if marker.get("problem"):
         return ToolState("refused", key, request, tuple(notes), message=marker["problem"])
-    return ToolState("pending", key, request, tuple(notes))
+    started = bool(marker.get("started_at"))
+    return ToolState("pending", key, request, tuple(notes), rendering=started)
 
 
 def render_send(*, key: str, request: ToolRequest, checkpoint: CheckpointChoice) -> None:
@@ -313,19 +316,22 @@ def tool_render_run(*, payload: dict) -> str:
 
 
 class MarkerHeartbeat:
-    """While a worker renders, its request's marker is touched every second: only the marker
-    of a request nobody works on (its worker died, or it waits behind other work) grows old
-    enough to be sent again."""
+    """While a worker renders, its request's marker says so and is touched every second: only
+    the marker of a request nobody works on (its worker died, or it waits behind other work)
+    grows old enough to be sent again, and the page knows a slow render from a missing
+    worker."""
 
     EVERY_S = 1.0
 
     def __init__(self, key: str):
+        self.key = key
         self.path = marker_path(key)
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self.beat, name="tool-marker", daemon=True)
 
     def __enter__(self) -> MarkerHeartbeat:
-        self.touch()
+        now = time.time()
+        marker_write(self.key, {"sent_at": now, "started_at": now, "problem": None})
         self.thread.start()
         return self
 

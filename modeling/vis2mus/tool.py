@@ -18,6 +18,7 @@ process, so a slider move does not reload the checkpoint.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -49,6 +50,10 @@ SLIDERS = ("brightness", "contrast")
 STRENGTH_DECIMALS = 2
 PICTURE, CLIP, MIDI, RESULT = "picture.png", "clip.flac", "clip.mid", "result.json"
 FILES = (PICTURE, CLIP, MIDI)
+# One thread per render: the decoder is a chain of small steps that a second thread hardly
+# speeds up, and on a busy 2-core machine two spinning threads made the style transfer 5x
+# slower (118 s against 21 s at a load average of 9; measured for docs/vis2mus-tool.md).
+RENDER_THREADS = 1
 PARTIAL_LIFETIME_S = 600  # a partial folder this old belongs to a worker that died
 # The music anchors the tool reads; tests point it at a file with broken segments.
 ANCHOR_SEGMENTS = anchors.ANCHOR_FILE
@@ -260,7 +265,9 @@ def render_into_cache(
         problems = request_problems(request)
         if problems:
             raise ToolError(problems)
-        rendering = render(loaded_model(checkpoint), request, bases_dir=Path(cache_dir) / "fused")
+        with torch_threads(RENDER_THREADS):
+            model = loaded_model(checkpoint)
+            rendering = render(model, request, bases_dir=Path(cache_dir) / "fused")
     except ToolError as error:
         result["problem"] = " ".join(error.problems)
     else:
@@ -271,6 +278,19 @@ def render_into_cache(
     result["render_seconds"] = round(time.perf_counter() - started, 3)
     write_result(results_dir, key, result, files)
     return key, read_result(results_dir, key)
+
+
+@contextlib.contextmanager
+def torch_threads(count: int):
+    """Torch's intra-op threads set to ``count`` inside, given back after."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def loaded_model(checkpoint: Path | str):

@@ -1,9 +1,9 @@
 // The Vis2Mus browser tool (templates/tool/vis2mus.html). Every change of the form (a slider
 // moved with the mouse or the arrow keys, another anchor, the other mode) asks the server for
 // that combination; the server answers from its cache or has a worker render it, and the page
-// asks again every POLL_MS until the picture and the clip are ready, then shows them and plays
-// the clip. Only the latest request's answer is shown. Without script the form still works:
-// "Show" loads the page for the chosen values.
+// asks again (every POLL_MS, later every SLOW_POLL_MS) until the picture and the clip are
+// ready, then shows them and plays the clip. Only the latest request's answer is shown.
+// Without script the form still works: "Show" loads the page for the chosen values.
 (function () {
   "use strict";
   var form = document.getElementById("tool-form");
@@ -15,9 +15,13 @@
   var clip = document.getElementById("tool-clip");
   var midi = document.getElementById("tool-midi");
   var autoplay = document.getElementById("autoplay");
-  var POLL_MS = 100;
+  var POLL_MS = 100;  // a slider move is usually ready within a few of these
+  var FAST_POLLS_MS = 3000;  // after this, ask less often (a first fuse, a busy worker)
+  var SLOW_POLL_MS = 500;
   var SETTLE_MS = 120;  // arrow keys held down: ask once the slider rests
-  var GIVE_UP_MS = 30000;
+  var GIVE_UP_MS = 30000;  // no worker has taken the request: say so and stop asking
+  var RENDERING = "A worker is rendering this (the first fuse of a sketch and a style takes longer)…";
+  var waitingSince = null;
   var latest = 0;
   var settleTimer = null;
   var pollTimer = null;
@@ -56,16 +60,26 @@
     return "brightness " + signed(values.brightness) + ", contrast " + signed(values.contrast);
   }
 
-  function show(reply, play, seconds) {
-    result.dataset.key = reply.key;
-    result.dataset.status = reply.status;
+  function show(id, reply, play, started) {
     if (reply.status === "refused") {
+      result.dataset.key = reply.key;
+      result.dataset.status = "refused";
       say("This combination cannot be shown.", [reply.message].concat(reply.notes));
       return;
     }
     picture.src = reply.picture_url;
-    picture.alt = "The picture at " + valuesText(reply.values);
     picture.hidden = false;
+    // Ready once the new picture can be drawn (a failed load still shows the rest).
+    picture.decode().catch(function () {}).then(function () {
+      if (id === latest) { showReady(reply, play, started); }
+    });
+  }
+
+  function showReady(reply, play, started) {
+    var seconds = (performance.now() - started) / 1000;
+    result.dataset.key = reply.key;
+    result.dataset.status = "ready";
+    picture.alt = "The picture at " + valuesText(reply.values);
     if (reply.clip_url) {
       if (clip.getAttribute("src") !== reply.clip_url) { clip.src = reply.clip_url; }
       clip.setAttribute("aria-label", "The music at " + valuesText(reply.values));
@@ -92,20 +106,25 @@
       var reply = answer.reply;
       if (!answer.ok) {
         result.dataset.status = "refused";
-        say(reply.message || "The request was refused.", reply.problems);
+        say(reply.message || reply.error || "The request was refused.", reply.problems);
         return;
       }
-      var waited = performance.now() - started;
       if (reply.status === "pending") {
         result.dataset.status = "pending";
-        if (waited > GIVE_UP_MS) {
-          say("No worker has answered for " + Math.round(waited / 1000) + " s: is a cpu worker running? Move a slider to try again.");
+        if (reply.rendering) {
+          waitingSince = null;
+          if (status.textContent !== RENDERING) { say(RENDERING, reply.notes); }
+        } else if (waitingSince === null) {
+          waitingSince = performance.now();
+        } else if (performance.now() - waitingSince > GIVE_UP_MS) {
+          say("No worker has taken this request for " + Math.round(GIVE_UP_MS / 1000) + " s: is a cpu worker running? Move a slider to try again.");
           return;
         }
-        pollTimer = setTimeout(function () { ask(id, parameters, started, play); }, POLL_MS);
+        var pause = performance.now() - started < FAST_POLLS_MS ? POLL_MS : SLOW_POLL_MS;
+        pollTimer = setTimeout(function () { ask(id, parameters, started, play); }, pause);
         return;
       }
-      show(reply, play, waited / 1000);
+      show(id, reply, play, started);
     }).catch(function () {
       if (id === latest) { say("The server could not be reached. Move a slider to try again."); }
     });
@@ -117,6 +136,7 @@
     var parameters = query();
     history.replaceState(null, "", "?" + parameters);
     result.dataset.status = "pending";
+    waitingSince = null;
     say("Rendering…");
     ask(latest, parameters, performance.now(), autoplay.checked);
   }
