@@ -98,17 +98,35 @@ def _add_synvae_options(sub) -> None:
 
 def _add_evaluate_parser(commands) -> None:
     sub = commands.add_parser(
-        "evaluate", help="measure trained SynVAE and VisVAE checkpoints again (new classifier)"
+        "evaluate",
+        help="measure trained SynVAE and VisVAE checkpoints again (new classifiers), or a "
+        "MusicVAE on its held-out works",
     )
-    sub.add_argument("--synvae-ckpt", required=True, type=Path)
-    sub.add_argument("--visvae-ckpt", required=True, type=Path)
+    sub.add_argument("--synvae-ckpt", type=Path)
+    sub.add_argument("--visvae-ckpt", type=Path)
+    sub.add_argument(
+        "--musicvae-ckpt", type=Path, help="evaluate this MusicVAE instead (held-out works)"
+    )
     sub.add_argument("--dataset", default="digits", choices=NAMED_SETS)
     sub.add_argument("--preset", default="cpu_demo", choices=sorted(SYNVAE_TRAINING))
     sub.add_argument("--seed", type=int, default=0)
     sub.add_argument("--mnist-limit", type=int)
     sub.add_argument("--classifier-epochs", type=int, help="default: the preset's")
     sub.add_argument(
-        "--write", action="store_true", help="store the new metrics in both checkpoint files"
+        "--more-classifier-seeds",
+        type=int,
+        nargs="*",
+        default=[],
+        help="train one more classifier per seed: accuracy through music from each",
+    )
+    sub.add_argument(
+        "--corpus-cache",
+        type=Path,
+        help="the melody corpus (.npz) to hold the melodies against (a MusicVAE's own corpus "
+        "is rebuilt from its stored settings when the cache does not match)",
+    )
+    sub.add_argument(
+        "--write", action="store_true", help="store the new metrics in the checkpoint files"
     )
 
 
@@ -194,6 +212,16 @@ def run_train(args: argparse.Namespace) -> dict | list:
 
 
 def run_evaluate(args: argparse.Namespace) -> dict:
+    if args.musicvae_ckpt is not None:
+        from modeling.synvae.evaluate_music import evaluate_musicvae_checkpoint
+
+        return evaluate_musicvae_checkpoint(
+            checkpoint=args.musicvae_ckpt, corpus_cache=args.corpus_cache, write=args.write
+        )
+    if args.synvae_ckpt is None or args.visvae_ckpt is None:
+        raise EvaluateArgumentsError(
+            "evaluate needs --synvae-ckpt and --visvae-ckpt, or --musicvae-ckpt"
+        )
     from modeling.synvae import evaluate
 
     result = evaluate.evaluate_checkpoints(
@@ -203,12 +231,18 @@ def run_evaluate(args: argparse.Namespace) -> dict:
         preset=args.preset,
         seed=args.seed,
         classifier_epochs=args.classifier_epochs,
+        more_classifier_seeds=args.more_classifier_seeds,
+        corpus_cache=args.corpus_cache,
         mnist_limit=args.mnist_limit,
         write=args.write,
         on_progress=_print_progress,
     )
     print(evaluate.markdown_table(evaluate.metric_rows(result["metrics"])))
     return result
+
+
+class EvaluateArgumentsError(ValueError):
+    """Neither a SynVAE pair nor a MusicVAE was named."""
 
 
 def run_generate(args: argparse.Namespace) -> dict:
@@ -244,7 +278,10 @@ def main(argv: Sequence[str] | None = None) -> dict | list:
 
     try:
         result = run(args)
-    except ReconstructInputError as error:  # the user's files: one sentence, no traceback
+    except (
+        ReconstructInputError,
+        EvaluateArgumentsError,
+    ) as error:  # the user's files: one sentence, no traceback
         parser.exit(2, f"error: {error}\n")
     print(json.dumps(result, indent=2, default=str))
     return result

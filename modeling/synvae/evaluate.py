@@ -8,7 +8,7 @@ measures committed checkpoints again (``python -m modeling.synvae evaluate``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import torch
@@ -26,6 +26,7 @@ from modeling.device import default_device
 from modeling.gaussian import gaussian_kl
 from modeling.loop import ProgressFn, TrainConfig, TrainData, TrainResult, train, with_phase
 from modeling.synvae.classifier import ClassifierConfig, ImageClassifier, classifier_step_loss
+from modeling.synvae.melody_stats import against_corpus, melody_statistics
 from modeling.synvae.presets import SynVAETraining, synvae_plan
 
 # Table 1 of Müller-Eberstein & van Noord (MNIST test set).
@@ -33,7 +34,14 @@ PAPER_MNIST = {
     "visvae": {"mse": 16.43, "kl": 24.38, "p_at_10": 0.31, "accuracy": 0.99},
     "synvae": {"mse": 36.66, "kl": 15.63, "p_at_10": 0.28, "accuracy": 0.96, "mi_nats": 5.03},
 }
-TABLE_METRICS = ("mse", "kl", "p_at_10", "accuracy", "mi_nats")
+TABLE_METRICS = ("mse", "kl", "p_at_10", "accuracy", "mi_nats", "mi_nwj_sampled_nats")
+MI_ESTIMATORS = {
+    "mi_nats": "Donsker-Varadhan (MINE) bound on (mu_v, mu_a), critic MLP, shuffled marginals, "
+    "fit/select/held-out 50/25/25, read on held-out pairs",
+    "mi_nwj_sampled_nats": "NWJ bound on sampled (z_v, z_a) (z_v ~ q(z_v|x), argmax melody, "
+    "z_a ~ q(z_a|melody)), marginals from 16 cyclic shifts, fit/select/held-out 50/25/25, "
+    "read on held-out pairs",
+}
 
 
 def image_architecture(images) -> str:
@@ -100,10 +108,44 @@ def _mean_kl(mu: Tensor, logvar: Tensor) -> float:
     return float(gaussian_kl(mu.float(), logvar=logvar.float()).mean())
 
 
+def accuracy_by_seed(classifiers: Mapping[int, nn.Module], images: Tensor, labels: Tensor) -> dict:
+    """Accuracy of each classifier (keyed by its training seed, as a string) on ``images``."""
+    return {
+        str(seed): m.accuracy(m.predict_labels(classifier.cpu(), images), labels)
+        for seed, classifier in classifiers.items()
+    }
+
+
+@torch.no_grad()
+def sampled_latent_pairs(model: nn.Module, images: Tensor, *, seed: int) -> tuple[Tensor, Tensor]:
+    """(z_v, z_a) along the paper's stochastic path: z_v ~ q(z_v|x), its argmax melody,
+    z_a ~ q(z_a|melody). The noise is seeded; batches of 256."""
+    model.eval()
+    device = next(model.parameters()).device
+    generator = torch.Generator().manual_seed(seed)
+    z_v_parts, z_a_parts = [], []
+    for start in range(0, len(images), 256):
+        mu_v, logvar_v = model.encode_visual(images[start : start + 256].to(device))
+        noise_v = torch.randn(mu_v.shape, generator=generator).to(device)
+        z_v = mu_v + torch.exp(0.5 * logvar_v) * noise_v
+        tokens = model.music.decode(z_v, sample=False).tokens
+        mu_a, sigma_a = model.music.encode(tokens)
+        z_a = mu_a + sigma_a * torch.randn(mu_a.shape, generator=generator).to(device)
+        z_v_parts.append(z_v.cpu())
+        z_a_parts.append(z_a.cpu())
+    return torch.cat(z_v_parts), torch.cat(z_a_parts)
+
+
 def evaluate_visvae(
-    model: nn.Module, images: Tensor, labels: Tensor, *, classifier: nn.Module
+    model: nn.Module,
+    images: Tensor,
+    labels: Tensor,
+    *,
+    classifier: nn.Module,
+    more_classifiers: Mapping[int, nn.Module] | None = None,
 ) -> dict:
-    """MSE, KL, Precision@10 (on mu) and reconstruction-classification accuracy of a VisVAE."""
+    """MSE, KL, Precision@10 (on mu) and reconstruction-classification accuracy of a VisVAE
+    (``accuracy`` by ``classifier``; by each of ``more_classifiers`` too, keyed by seed)."""
     model.eval()
     device = next(model.parameters()).device
 
@@ -118,6 +160,9 @@ def evaluate_visvae(
         "kl": _mean_kl(out["mu"], out["logvar"]),
         "p_at_10": m.precision_at_k(out["mu"], labels, k=10),
         "accuracy": m.accuracy(predicted, labels),
+        "accuracy_by_classifier_seed": accuracy_by_seed(
+            more_classifiers or {}, out["reconstruction"], labels
+        ),
     }
 
 
@@ -130,12 +175,17 @@ def evaluate_synvae(
     mi_images: Tensor | None = None,
     mine_steps: int = 2000,
     seed: int = 0,
+    more_classifiers: Mapping[int, nn.Module] | None = None,
 ) -> dict:
     """Table-1 metrics through the music a listener hears (argmax melodies, re-encoded).
 
-    MSE and accuracy use images decoded from z_a; KL is the visual encoder's; Precision@10 is
-    reported on z_a (the music latent) and on z_v; MI is the held-out MINE bound on (mu_v, mu_a),
-    read on ``mi_images`` (default: ``images``).
+    MSE and accuracy use images decoded from z_a; KL is the visual encoder's analytic KL, which
+    is comparable with the paper's only when the posterior was sampled in training
+    (``kl_comparable``); Precision@10 is reported on z_a (the music latent) and on z_v. Two MI
+    estimators, both read on held-out pairs of ``mi_images`` (default: ``images``): ``mi_nats``,
+    the Donsker-Varadhan (MINE) bound on the means (mu_v, mu_a), and ``mi_nwj_sampled_nats``, the
+    paper's way: an NWJ bound with cyclic shifts on sampled (z_v, z_a). ``melodies`` describes
+    the test melodies (``melody_stats``).
     """
     model.eval()
     device = next(model.parameters()).device
@@ -148,15 +198,27 @@ def evaluate_synvae(
     predicted = m.predict_labels(classifier.cpu(), out["reconstruction"])
     mi_out = out if mi_images is None else _in_batches(run, mi_images)
     mi = m.mine_lower_bound(mi_out["mu_v"], mi_out["mu_a"], steps=mine_steps, seed=seed)
+    z_v, z_a = sampled_latent_pairs(model, images if mi_images is None else mi_images, seed=seed)
+    nwj = m.nwj_lower_bound(z_v, z_a, steps=mine_steps, seed=seed)
     return {
         "mse": m.summed_mse(out["reconstruction"], images),
         "kl": _mean_kl(out["mu_v"], out["logvar_v"]),
+        "kl_comparable": bool(model.config.sample_z_v),
+        "posterior_std_mean": float(torch.exp(0.5 * out["logvar_v"]).mean()),
         "p_at_10": m.precision_at_k(out["mu_a"], labels, k=10),
         "p_at_10_visual": m.precision_at_k(out["mu_v"], labels, k=10),
         "accuracy": m.accuracy(predicted, labels),
+        "accuracy_by_classifier_seed": accuracy_by_seed(
+            more_classifiers or {}, out["reconstruction"], labels
+        ),
         "mi_nats": mi.nats,
+        "mi_estimator": MI_ESTIMATORS["mi_nats"],
         "mi_pairs_heldout": mi.n_heldout,
+        "mi_nwj_sampled_nats": nwj.nats,
+        "mi_nwj_estimator": MI_ESTIMATORS["mi_nwj_sampled_nats"],
         "distinct_melodies": len({tuple(row.tolist()) for row in out["tokens"]}),
+        "melody_decoding": "argmax from mu_v (image_to_melody; the stimuli's decoding)",
+        "melodies": melody_statistics(out["tokens"]),
     }
 
 
@@ -169,11 +231,22 @@ def evaluate_test_split(
     classifier_result: TrainResult,
     plan: SynVAETraining,
     seed: int = 0,
+    more_classifiers: Mapping[int, tuple[nn.Module, TrainResult]] | None = None,
+    corpus_val=None,
 ) -> dict:
-    """Both Table-1 rows on the test split (MI on val + test) and the classifier's own scores."""
+    """Both Table-1 rows on the test split (MI on val + test) and the classifier's own scores.
+
+    ``more_classifiers`` (seed -> (classifier, result)) add a row each to
+    ``accuracy_by_classifier``: real-test accuracy beside the accuracy through each model.
+    With ``corpus_val`` (the music corpus's validation windows) the SynVAE's test melodies are
+    held against the corpus's (``melodies_against_corpus``).
+    """
     test_x, test_y = torch.as_tensor(images.test_x), torch.as_tensor(images.test_y)
     device = next(synvae.parameters()).device
-    visvae_row = evaluate_visvae(visvae.to(device), test_x, test_y, classifier=classifier)
+    others = {s: c for s, (c, _) in (more_classifiers or {}).items()}
+    visvae_row = evaluate_visvae(
+        visvae.to(device), test_x, test_y, classifier=classifier, more_classifiers=others
+    )
     synvae_row = evaluate_synvae(
         synvae,
         test_x,
@@ -182,13 +255,62 @@ def evaluate_test_split(
         mi_images=torch.cat([torch.as_tensor(images.val_x), test_x]),
         mine_steps=plan.mine_steps,
         seed=seed,
+        more_classifiers=others,
     )
     real_predictions = m.predict_labels(classifier.cpu(), test_x)
-    return {
+    rows = (visvae_row, synvae_row)
+    metrics = {
         "visvae": visvae_row,
         "synvae": synvae_row,
         "classifier_real_accuracy": m.accuracy(real_predictions, test_y),
         "classifier_val": classifier_result.metrics,
+        "accuracy_by_classifier": [
+            classifier_row(
+                seed,
+                classifier,
+                classifier_result,
+                test_x,
+                test_y,
+                through=(visvae_row["accuracy"], synvae_row["accuracy"]),
+            )
+        ],
+    }
+    for other_seed, (other, result) in (more_classifiers or {}).items():
+        through = tuple(row["accuracy_by_classifier_seed"][str(other_seed)] for row in rows)
+        metrics["accuracy_by_classifier"].append(
+            classifier_row(other_seed, other, result, test_x, test_y, through=through)
+        )
+    if corpus_val is not None:
+        corpus = melody_statistics(corpus_val)
+        metrics["corpus_val_melodies"] = corpus
+        metrics["melodies_against_corpus"] = against_corpus(synvae_row["melodies"], corpus)
+    return metrics
+
+
+def classifier_row(seed, classifier, result, test_x, test_y, *, through: tuple) -> dict:
+    """One classifier's real-test accuracy beside the accuracy it gives (VisVAE, SynVAE)."""
+    return {
+        "seed": seed,
+        "best_epoch": result.metrics.get("best_epoch"),
+        "val_accuracy": result.metrics.get("val_accuracy"),
+        "real_test_accuracy": m.accuracy(m.predict_labels(classifier.cpu(), test_x), test_y),
+        "visvae_accuracy": through[0],
+        "synvae_accuracy": through[1],
+    }
+
+
+def train_classifiers(images, *, plan, seeds, device, epochs=None, on_progress=None) -> dict:
+    """seed -> (classifier, result) for each seed (see ``train_classifier``)."""
+    return {
+        seed: train_classifier(
+            images,
+            plan=plan,
+            seed=seed,
+            device=device,
+            epochs=epochs,
+            on_progress=with_phase(on_progress, f"classifier seed {seed}"),
+        )
+        for seed in seeds
     }
 
 
@@ -220,6 +342,8 @@ def evaluate_checkpoints(
     preset: str = "cpu_demo",
     seed: int = 0,
     classifier_epochs: int | None = None,
+    more_classifier_seeds: Sequence[int] = (),
+    corpus_cache: Path | str | None = None,
     mnist_limit: int | None = None,
     image_set=None,
     device: str | None = None,
@@ -228,9 +352,11 @@ def evaluate_checkpoints(
 ) -> dict:
     """Measure trained VisVAE and SynVAE checkpoints again, with a newly trained classifier.
 
-    Rebuilds the data split, trains the classifier as ``train_synvae`` does and recomputes both
-    metric rows; with ``write=True`` they replace the metrics stored in both checkpoint files
-    (the SynVAE's training metrics are kept). Returns a JSON-ready dict.
+    Rebuilds the data split, trains the classifier as ``train_synvae`` does (and one more per
+    ``more_classifier_seeds``) and recomputes both metric rows; ``corpus_cache`` (a melody
+    corpus ``.npz``) adds the corpus comparison of the melodies. With ``write=True`` the metrics
+    replace those stored in both checkpoint files (the SynVAE's training metrics are kept).
+    Returns a JSON-ready dict.
     """
     plan = synvae_plan(preset)
     device = device or default_device()
@@ -251,8 +377,24 @@ def evaluate_checkpoints(
         epochs=classifier_epochs,
         on_progress=with_phase(on_progress, "classifier"),
     )
+    more = train_classifiers(
+        images,
+        plan=plan,
+        seeds=[s for s in more_classifier_seeds if s != seed],
+        device=device,
+        epochs=classifier_epochs,
+        on_progress=on_progress,
+    )
     metrics = evaluate_test_split(
-        visvae, synvae, images, classifier=classifier, classifier_result=clf, plan=plan, seed=seed
+        visvae,
+        synvae,
+        images,
+        classifier=classifier,
+        classifier_result=clf,
+        plan=plan,
+        seed=seed,
+        more_classifiers=more,
+        corpus_val=_corpus_val(corpus_cache),
     )
     if "synvae_train" in synvae_checkpoint.metrics:
         metrics["synvae_train"] = synvae_checkpoint.metrics["synvae_train"]
@@ -269,6 +411,14 @@ def evaluate_checkpoints(
         "metrics": metrics,
         "paper_mnist": PAPER_MNIST,
     }
+
+
+def _corpus_val(corpus_cache: Path | str | None):
+    if corpus_cache is None:
+        return None
+    from modeling.data.corpus import load_corpus
+
+    return load_corpus(Path(corpus_cache)).val
 
 
 def metric_rows(metrics: dict) -> list[dict]:
