@@ -80,7 +80,8 @@ def _add_synvae_options(sub) -> None:
         "--no-sample-latents",
         dest="sample_latents",
         action="store_false",
-        help="train on mu_v and mu_a instead of samples (the path image_to_melody uses)",
+        help="the deterministic variant (not the paper's): train on mu_v and mu_a instead of "
+        "sampling z_v and z_a (the default, as in the paper)",
     )
     sub.add_argument("--visvae-ckpt", type=Path, help="reuse a trained VisVAE baseline")
     sub.add_argument("--learning-rate", type=float, help="SynVAE phase learning rate")

@@ -7,6 +7,13 @@ raw logits to the music encoder; here the default is a straight-through estimato
 reads exactly the melody a listener hears, one-hot forward, softmax gradient backward), with
 ``softmax``, ``gumbel`` and ``logits`` (the reference) as options.
 Loss (paper eq. 1): summed squared error of the reconstruction + beta * KL(q(z_v|x) || N(0, I)).
+
+Two paths (``path_label``): the paper's **stochastic** one, the default, samples z_v from the
+visual encoder and z_a from the music encoder while training; the **deterministic** variant
+(``sample_z_v = sample_z_a = False``) trains on the means, which leaves the visual log-variance
+to the KL term alone, so its KL is not comparable with the paper's. Melodies are decoded by
+argmax in both: while training through the straight-through estimator (argmax forward), and for
+evaluation and stimuli from mu_v (``image_to_melody``).
 """
 
 from __future__ import annotations
@@ -44,6 +51,14 @@ class SynVAEConfig:
             )
         if self.relaxation not in RELAXATIONS:
             raise ValueError(f"unknown relaxation {self.relaxation!r}; use one of {RELAXATIONS}")
+
+    @property
+    def path_label(self) -> str:
+        if self.sample_z_v and self.sample_z_a:
+            return "stochastic (the paper's: sampled z_v and z_a)"
+        if not self.sample_z_v and not self.sample_z_a:
+            return "deterministic (means mu_v and mu_a; not the paper's)"
+        return f"mixed (sampled z_v: {self.sample_z_v}, sampled z_a: {self.sample_z_a})"
 
     def to_dict(self) -> dict:
         return {

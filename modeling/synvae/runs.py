@@ -15,6 +15,10 @@ def check_synvae(params: dict) -> list[str]:
     beta = params.setdefault("beta", 0.5)
     if not isinstance(beta, int | float) or not low <= float(beta) <= high:
         problems.append(f"beta must lie in [{low}, {high}].")
+    if not isinstance(params.setdefault("sample_latents", True), bool):
+        problems.append(
+            "sample_latents must be true (the paper's stochastic path) or false (deterministic)."
+        )
     return problems
 
 
@@ -42,6 +46,7 @@ def train_synvae(request: RunRequest) -> dict:
     result = train.train_synvae(
         out=out,
         beta=float(request.params["beta"]),
+        sample_latents=request.params.get("sample_latents", True),
         mnist_limit=request.params.get("mnist_limit"),
         **synvae_options(request),
     )

@@ -289,6 +289,8 @@ def train_synvae(
         "relaxation": relaxation,
         "kl_warmup_steps": kl_warmup_steps,
         "sample_latents": sample_latents,
+        "path": synvae_config.path_label,
+        "melody_decoding": "argmax (straight-through while training; from mu_v when evaluating)",
         "learning_rate": synvae_learning_rate,
         "temperature": temperature,
         "feedback_gradient": feedback_gradient,

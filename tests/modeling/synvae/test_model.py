@@ -107,3 +107,18 @@ def test_without_latent_sampling_training_follows_the_listening_path():
     assert torch.equal(first["melody"].argmax(-1), model.image_to_melody(images()))
     sampled = tiny_synvae().train()
     assert not torch.equal(sampled(images())["z_v"], sampled(images())["z_v"])
+
+
+def test_new_synvaes_take_the_papers_stochastic_path_and_the_deterministic_one_is_labelled():
+    from modeling.synvae.runs import check_synvae
+
+    assert SynVAEConfig().path_label.startswith("stochastic")
+    deterministic = SynVAEConfig(sample_z_v=False, sample_z_a=False)
+    assert deterministic.path_label.startswith("deterministic") and "not the paper" in (
+        deterministic.path_label
+    )
+    params = {"beta": 0.5}
+    assert check_synvae(params) == [] and params["sample_latents"] is True
+    assert check_synvae({"sample_latents": "yes"}) == [
+        "sample_latents must be true (the paper's stochastic path) or false (deterministic)."
+    ]
