@@ -59,8 +59,10 @@ def test_a_slider_move_is_rendered_once_by_a_worker_then_served_from_the_cache(s
     assert first.json()["status"] == "pending"
     assert [name for name, _ in sent] == [tool.RENDER_TASK]
 
-    assert ask(staff, **query).json()["status"] == "pending"  # the page polls
+    assert ask(staff, **query).json()["rendering"] is False  # the page polls: still queued
     assert len(sent) == 1, "a request on its way is not sent again"
+    with tool.MarkerHeartbeat(first.json()["key"]):  # a worker takes it
+        assert ask(staff, **query).json()["rendering"] is True
 
     assert worker_renders(sent) == ["ready"]
     ready = ask(staff, **query).json()
@@ -343,7 +345,7 @@ def test_the_tool_is_for_staff_and_its_files_only_for_keys_it_wrote(client, staf
         assert staff.get(f"/researcher/vis2mus-tool/{key}/{name}").status_code == 404
 
 
-def test_participants_get_the_tool_after_the_debrief_when_the_study_offers_it(db, sent):
+def test_participants_get_the_tool_after_the_debrief_when_the_study_offers_it(db, sent, settings):
     study = create_built_study()
     finished = Bot(client=Client(), study_slug=study.slug)
     finished.take_whole_study()
@@ -370,6 +372,12 @@ def test_participants_get_the_tool_after_the_debrief_when_the_study_offers_it(db
     assert reply["status"] == "ready", "the study's checkpoint, whatever the page asks for"
     assert reply["clip_url"].startswith(f"/p/{finished.token}/tool/")
     assert finished.client.get(reply["clip_url"]).status_code == 200
+
+    settings.SYNLAB_RATE_ANSWER = "3/60"  # polling counts against the participant's limit
+    for _ in range(3):
+        finished.client.get(render_url, chosen)
+    too_many = finished.client.get(render_url, chosen)
+    assert too_many.status_code == 429 and "Too many requests" in too_many.json()["error"]
 
     midway = Bot(client=Client(), study_slug=study.slug)
     midway.open_link(), midway.consent()
