@@ -264,6 +264,6 @@ def _describe(settings, works, found, skipped, items: ModalityItems) -> dict:
             "per_source": dict(Counter(work.ref.source for work, _ in found)),
         },
         "counts": items.counts(),
-        "test_groups": sorted(set(items.groups[items.in_split("test")])),
+        "test_groups": sorted({str(g) for g in items.groups[items.in_split("test")]}),
         "year_range": [float(items.years.min()), float(items.years.max())],
     }

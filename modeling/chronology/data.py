@@ -110,6 +110,17 @@ def split_groups_by_period(
     return np.array([assignment[g] for g in groups])
 
 
+def plain_values(value):
+    """``value`` with numpy numbers and strings made Python ones (checkpoints hold plain values)."""
+    if isinstance(value, dict):
+        return {str(k): plain_values(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain_values(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
 def save_data(data: ChronologyData, path: Path | str) -> Path:
     """Write every modality's arrays and the description (JSON) to one ``.npz``."""
     path = Path(path)

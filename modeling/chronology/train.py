@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from modeling.checkpoint_io import update_checkpoint_metrics
-from modeling.chronology.data import ChronologyData
+from modeling.chronology.data import ChronologyData, plain_values
 from modeling.chronology.model import TRIPLET_KINDS, ChronologyConfig, ChronologyNet, make_step_loss
 from modeling.chronology.presets import training_values
 from modeling.chronology.triplets import ModalityLabels, TripletWindows, sample_triplets
@@ -151,19 +151,21 @@ def train_chronology(
         pools[modality] = torch.as_tensor(items.features)
         train_rows = pools[modality][torch.as_tensor(items.in_split("train"))]
         model.set_standardisation(modality, train_rows.mean(0), train_rows.std(0))
-    description = dict(
-        data.description,
-        triplets={
-            "kinds": kinds,
-            "positive_within_years": windows.positive_within,
-            "negative_beyond_years": windows.negative_beyond,
-            "per_anchor": values["per_anchor"],
-            "positive_from_another_work": True,
-            "train": train_report,
-            "val": val_report,
-        },
-        variant=variant,
-        preset=preset,
+    description = plain_values(
+        dict(
+            data.description,
+            triplets={
+                "kinds": kinds,
+                "positive_within_years": windows.positive_within,
+                "negative_beyond_years": windows.negative_beyond,
+                "per_anchor": values["per_anchor"],
+                "positive_from_another_work": True,
+                "train": train_report,
+                "val": val_report,
+            },
+            variant=variant,
+            preset=preset,
+        )
     )
     config = TrainConfig(
         steps=values["steps"],
@@ -193,6 +195,7 @@ def train_chronology(
 
         model.to("cpu")
         metrics["held_out"] = evaluate_model(model, data, k=k, permutations=permutations, seed=seed)
+    metrics = plain_values(metrics)
     update_checkpoint_metrics(out, metrics)
     return {
         "kind": "chronology",
