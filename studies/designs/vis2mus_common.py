@@ -1,13 +1,8 @@
 """What the three Vis2Mus study kinds share (Zhang, Xia et al.: images as handles on music
-through the chord/texture VAE).
-
-- `vis2mus_brightness`, `vis2mus_contrast`: the preview shows the anchor pairs (a photo and a
-  2-bar texture). Each anchor gives two test trials, its photo made brighter (+a) and darker
-  (-a) (or with more / less contrast): the trial shows the anchor pair for reference, the
-  transformed photo, and two clips, the anchor's music transformed the same way on the
-  texture feature map (correct) and the opposite way. Chance 1/2.
-- `vis2mus_style` (vis2mus_style.py): sets of two sketch/melody and two photo/accompaniment
-  pairs, four trials per set. Chance 1/4.
+through the chord/texture VAE): parameters, the checkpoint, storing, and the plans of the
+brightness and contrast tests (two trials per anchor, chance 1/2) and of the style test (four
+trials per set of two sketch/melody and two photo/accompaniment pairs, chance 1/4). Each kind
+module (vis2mus_brightness.py, vis2mus_contrast.py, vis2mus_style.py) says what its test asks.
 
 The music is decoded by the model on a `gpu` worker (`prepare`, modeling.vis2mus.stimuli);
 clips and pictures are made on a `cpu` worker (`build`). The anchor music is the model's
@@ -37,9 +32,13 @@ from studies.stimuli import StimulusStore
 DEFAULT_CHECKPOINT = "modeling/weights/vis2mus_cpu_demo.pt"
 MAX_ID = 2**63 - 1
 MAX_ANCHORS = 12  # the committed anchors hold 12 photos and 12 textures
-DIRECTION_WORDS = {
+DIRECTION_WORDS = {  # class labels and option identities
     "brightness": {"plus": "brighter", "minus": "darker"},
     "contrast": {"plus": "more contrast", "minus": "less contrast"},
+}
+CHANGE_WORDS = {  # the changed picture's alt text: "<title>, <words>"
+    "brightness": {"plus": "made brighter", "minus": "made darker"},
+    "contrast": {"plus": "with more contrast", "minus": "with less contrast"},
 }
 
 
@@ -146,54 +145,12 @@ def transformation_prepare(*, study: Study, params: TransformationParams, name: 
 def transformation_build(*, prepared: dict, store: StimulusStore) -> StudyPlan:
     """The build stage: pictures and clips of every anchor, the preview pairs, and two test
     trials per anchor (photo made +a and -a)."""
-    from modeling.vis2mus.stimuli import picture_file, title_of, transformed_picture_file
-
-    name, strength = prepared["transformation"], prepared["strength"]
-    words = DIRECTION_WORDS[name]
+    name = prepared["transformation"]
     previews, tests = [], []
     for number, anchor in enumerate(prepared["anchors"], start=1):
-        stem = f"anchor-{number}"
-        provenance = {
-            **model_provenance(prepared),
-            "picture": anchor["picture"],
-            "music": anchor["music"],
-        }
-        title = title_of(anchor["picture"])
-        picture = store_picture(
-            store, f"{stem}/picture.png", picture_file(anchor["picture"]), title, provenance
-        )
-        reference = store_clip(
-            store, f"{stem}/music", anchor["reconstruction"], {**provenance, "strength": 0}
-        )
-        pictures, clips = {}, {}
-        for direction, sign in (("plus", 1), ("minus", -1)):
-            a = sign * strength
-            changed = {**provenance, "transformation": name, "strength": a}
-            pictures[direction] = store_picture(
-                store,
-                f"{stem}/picture-{name}{a:+g}.png",
-                transformed_picture_file(anchor["picture"], name, a),
-                f"{title}, {words[direction]}",
-                changed,
-            )
-            clips[direction] = store_clip(
-                store, f"{stem}/music-{name}{a:+g}", anchor[direction], changed
-            )
-        previews.append(pair_trial(picture, reference))
-        tests += [
-            TrialPlan(
-                trial_type=Trial.Type.TRANSFORMATION,
-                prompt=pictures[direction],
-                options=[  # canonical order +a, -a: the answer is first in half the trials
-                    OptionPlan(clips[d], is_correct=d == direction, identity=words[d])
-                    for d in ("plus", "minus")
-                ],
-                class_label=words[direction],
-                condition=name,
-                references=[picture, reference],
-            )
-            for direction in ("plus", "minus")
-        ]
+        stored = store_transformation_anchor(store, anchor, number=number, prepared=prepared)
+        previews.append(pair_trial(stored.picture, stored.clip))
+        tests += transformation_trials(stored, name=name)
     return StudyPlan(
         phases=[
             PhasePlan(kind=Phase.Kind.PREVIEW, title="Examples", trials=previews),
@@ -202,15 +159,77 @@ def transformation_build(*, prepared: dict, store: StimulusStore) -> StudyPlan:
     )
 
 
+@dataclass(frozen=True)
+class StoredAnchor:
+    """Stimulus keys of one anchor: its pair, and its picture and music made +a and -a."""
+
+    picture: str
+    clip: str
+    changed_pictures: dict[str, str]  # "plus" / "minus" -> key
+    changed_clips: dict[str, str]
+
+
+def store_transformation_anchor(
+    store: StimulusStore, anchor: dict, *, number: int, prepared: dict
+) -> StoredAnchor:
+    from modeling.vis2mus.stimuli import picture_file, title_of, transformed_picture_file
+
+    name, strength = prepared["transformation"], prepared["strength"]
+    stem = f"anchor-{number}"
+    provenance = {
+        **model_provenance(prepared),
+        "picture": anchor["picture"],
+        "music": anchor["music"],
+    }
+    title = title_of(anchor["picture"])
+    picture = store_picture(
+        store, f"{stem}/picture.png", picture_file(anchor["picture"]), title, provenance
+    )
+    clip = store_clip(
+        store, f"{stem}/music", anchor["reconstruction"], {**provenance, "strength": 0}
+    )
+    pictures, clips = {}, {}
+    for direction, sign in (("plus", 1), ("minus", -1)):
+        a = sign * strength
+        changed = {**provenance, "transformation": name, "strength": a}
+        pictures[direction] = store_picture(
+            store,
+            f"{stem}/picture-{name}{a:+g}.png",
+            transformed_picture_file(anchor["picture"], name, a),
+            f"{title}, {CHANGE_WORDS[name][direction]}",
+            changed,
+        )
+        clips[direction] = store_clip(
+            store, f"{stem}/music-{name}{a:+g}", anchor[direction], changed
+        )
+    return StoredAnchor(picture, clip, pictures, clips)
+
+
+def transformation_trials(stored: StoredAnchor, *, name: str) -> list[TrialPlan]:
+    """The anchor's photo made +a, then -a; the options in the canonical order +a, -a, so the
+    answer comes first in half the trials."""
+    words = DIRECTION_WORDS[name]
+    return [
+        TrialPlan(
+            trial_type=Trial.Type.TRANSFORMATION,
+            prompt=stored.changed_pictures[direction],
+            options=[
+                OptionPlan(stored.changed_clips[d], is_correct=d == direction, identity=words[d])
+                for d in ("plus", "minus")
+            ],
+            class_label=words[direction],
+            condition=name,
+            references=[stored.picture, stored.clip],
+        )
+        for direction in ("plus", "minus")
+    ]
+
+
 # ----- storing ---------------------------------------------------------------------------------
 
 
 def model_provenance(prepared: dict) -> dict:
-    return {
-        "model": "vis2mus",
-        "checkpoint": prepared["checkpoint"],
-        "checkpoint_sha256": prepared["checkpoint_sha256"],
-    }
+    return {"model": "vis2mus", **{k: prepared[k] for k in ("checkpoint", "checkpoint_sha256")}}
 
 
 def pair_trial(picture: str, clip: str) -> TrialPlan:
