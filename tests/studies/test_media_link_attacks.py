@@ -110,7 +110,7 @@ def take_study_collecting_links(study: Study) -> Seen:
     bot.submit("instructions")
     preview = bot.page().content.decode()
     seen.links.update(re.findall(f'(?:src|href)="({MEDIA})"', preview))
-    pattern = f'<img src="({MEDIA})"[^>]*>\\s*<audio controls preload="none" src="({MEDIA})"'
+    pattern = f'<img src="({MEDIA})"[^>]*>\\s*<audio [^>]*src="({MEDIA})"'
     seen.pairs = [(signed(image), signed(clip)) for image, clip in re.findall(pattern, preview)]
     bot.submit("preview")
     html = bot.page().content.decode()
