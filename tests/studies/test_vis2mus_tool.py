@@ -6,7 +6,10 @@ this process (tests/workers/test_vis2mus_tool_worker.py uses a real one)."""
 
 import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -396,3 +399,22 @@ def test_the_cache_survives_a_cleared_pending_folder_and_a_removed_cache(staff, 
     shutil.rmtree(tool.cache_dir())  # an operator frees the disk: the cache fills again
     assert ask(staff, brightness="0.2").json()["status"] == "pending"
     assert len(sent) == 1
+
+
+def test_the_web_side_of_the_tool_never_imports_torch():
+    script = (
+        "import sys, django; django.setup(); "
+        "from studies import tool, tool_views; "
+        "request, notes = tool.tool_request_from({'mode': 'fuse', 'contrast': '2'}); "
+        "tool.tool_anchor_choices(); "
+        "print(notes, sorted(m for m in sys.modules if m in ('torch', 'workers.tasks')))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=WEIGHTS.parents[1],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert found.stdout.strip() == "['Contrast 2 is outside [-1, 1]; 1 was used.'] []"
