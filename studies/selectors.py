@@ -5,7 +5,7 @@ is a 404), or raises a domain error (studies.errors); it never answers HTTP itse
 """
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
@@ -67,11 +67,14 @@ def stimulus_by_pk(pk: int, *, kind: str | None = None) -> Stimulus | None:
 
 @dataclass(frozen=True)
 class ScreenStimulus:
-    """A stimulus as the participant's browser gets it: a personal link and its alt text."""
+    """A stimulus as the participant's browser gets it: a personal link, its alt text and, for
+    a picture, its size (so the page keeps its place while it loads)."""
 
     kind: str
     url: str
     description: str
+    width: int | None = field(default=None, kw_only=True)
+    height: int | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,8 @@ def screen_stimulus(participant: Participant, stimulus: "StimulusFacts", *, use:
         kind=stimulus.kind,
         url=media_url(participant, stimulus, use=use),
         description=stimulus.description,
+        width=stimulus.width,
+        height=stimulus.height,
     )
 
 
@@ -299,6 +304,8 @@ class StimulusFacts:
     kind: str
     description: str
     duration_s: float | None
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -332,7 +339,14 @@ class TrialFacts:
 
 
 def stimulus_facts(stimulus: Stimulus) -> StimulusFacts:
-    return StimulusFacts(stimulus.pk, stimulus.kind, stimulus.description, stimulus.duration_s)
+    return StimulusFacts(
+        stimulus.pk,
+        stimulus.kind,
+        stimulus.description,
+        stimulus.duration_s,
+        stimulus.width,
+        stimulus.height,
+    )
 
 
 def trial_facts(trial: Trial) -> TrialFacts:

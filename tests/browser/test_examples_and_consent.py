@@ -46,6 +46,9 @@ def test_the_examples_take_one_tab_stop_per_pair_and_play_with_the_keyboard(live
         assert presses <= pairs + 1, "more than one tab stop per pair"
     assert presses == pairs  # the other Play buttons, then Start
 
+    for image in page.locator("li.example img").all():  # sized before they load: no jumps
+        assert int(image.get_attribute("width")) > 0 and int(image.get_attribute("height")) > 0
+
 
 def test_a_keyboard_user_can_skip_the_examples(live_server, page):
     study = create_built_study(design_params={"n_options": 3, "n_preview_per_class": 2})
