@@ -208,7 +208,7 @@ def tool_render(
 ) -> ToolState:
     """The state of a checked request; on a cache miss it is sent to a worker (once)."""
     checked_exists(checkpoint)
-    key = rendering.cache_key(request, rendering.checkpoint_digest(checkpoint.path))
+    key = rendering.cache_key(request, rendering.file_digest(checkpoint.path))
     state = stored_state(key, request, notes)
     if state is not None:
         return state

@@ -169,14 +169,15 @@ def _music_anchor_problems(key: str) -> list[str]:
 # ----- cache keys and cached results -----------------------------------------------------------
 
 
-def checkpoint_digest(path: Path | str) -> str:
-    """sha256 of the checkpoint file (computed once per file version and process)."""
+def file_digest(path: Path | str) -> str:
+    """sha256 of a file: the checkpoint, the music anchors (once per file version and
+    process)."""
     stat = os.stat(path)
-    return _file_digest(str(path), stat.st_size, stat.st_mtime_ns)
+    return _file_sha256(str(path), stat.st_size, stat.st_mtime_ns)
 
 
 @functools.lru_cache(maxsize=16)
-def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -185,9 +186,11 @@ def _file_digest(path: str, size: int, mtime_ns: int) -> str:
 
 
 def cache_key(request: ToolRequest, checkpoint_sha256: str) -> str:
-    """The same for the same checkpoint contents, anchors and slider values: 64 hex digits."""
+    """The same for the same checkpoint contents, anchors and slider values: 64 hex digits.
+    Rebuilding the music anchors file changes every key (its keys may name other segments)."""
     described = {
         "version": RENDER_VERSION,
+        "music_anchors": file_digest(ANCHOR_SEGMENTS),
         "checkpoint": checkpoint_sha256,
         "mode": request.mode,
         "anchors": request.anchor_keys(),
@@ -252,7 +255,7 @@ def render_into_cache(
     cannot be rendered (a broken anchor, a checkpoint of another family) is stored as a result
     with its ``problem`` and no files."""
     results_dir = Path(cache_dir) / "results"
-    key = cache_key(request, checkpoint_digest(checkpoint))
+    key = cache_key(request, file_digest(checkpoint))
     stored = read_result(results_dir, key)
     if stored is not None:
         return key, stored

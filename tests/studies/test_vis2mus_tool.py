@@ -94,7 +94,7 @@ def test_a_slider_move_is_rendered_once_by_a_worker_then_served_from_the_cache(s
 
 def test_the_same_request_always_has_the_same_key_and_any_change_a_new_one():
     request = rendering.ToolRequest(mode="transform", picture="photo/cat", music="texture/1")
-    digest = rendering.checkpoint_digest(WEIGHTS / "vis2mus_cpu_demo.pt")
+    digest = rendering.file_digest(WEIGHTS / "vis2mus_cpu_demo.pt")
     key = rendering.cache_key(request, digest)
     assert key == rendering.cache_key(request, digest)
     assert key == rendering.cache_key(rendering.ToolRequest(**request.as_dict()), digest)
@@ -107,6 +107,13 @@ def test_the_same_request_always_has_the_same_key_and_any_change_a_new_one():
     ]
     assert len({key, *(rendering.cache_key(other, digest) for other in changed)}) == 4
     assert rendering.cache_key(request, "0" * 64) != key
+
+
+def test_a_rebuilt_music_anchor_file_gives_new_keys(monkeypatch, tmp_path):
+    request = rendering.ToolRequest(mode="transform", picture="photo/cat", music="texture/0")
+    before = rendering.cache_key(request, "0" * 64)
+    monkeypatch.setattr(rendering, "ANCHOR_SEGMENTS", write_anchor_file(tmp_path / "a.npz"))
+    assert rendering.cache_key(request, "0" * 64) != before
 
 
 def test_values_outside_minus_one_to_one_are_clamped_and_the_page_says_so(staff, sent):
