@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--learning-rate", type=float)
     train.add_argument("--time-limit-s", type=float)
     train.add_argument("--max-works-per-source", type=int)
+    train.add_argument("--corpus-seed", type=int, default=0, help="the corpus' works and split")
     train.add_argument("--corpus-cache", type=Path, default=DEFAULT_CORPUS_CACHE)
     train.add_argument("--resume", action="store_true")
     train.add_argument("--no-evaluate", dest="evaluate", action="store_false")
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT)
     evaluate.add_argument("--data", type=Path, help="a ChronologyData .npz to evaluate on")
     evaluate.add_argument("--corpus-cache", type=Path, default=DEFAULT_CORPUS_CACHE)
+    evaluate.add_argument("--processes", type=int, default=1, help="to parse the corpus")
     evaluate.add_argument("--split", default="test", choices=("train", "val", "test"))
     evaluate.add_argument("--k", type=int, default=25)
     evaluate.add_argument("--permutations", type=int, default=999)
@@ -108,6 +110,7 @@ def run_train(args: argparse.Namespace) -> dict:
         per_anchor=args.per_anchor,
         time_limit_s=args.time_limit_s,
         max_works_per_source=args.max_works_per_source,
+        corpus_seed=args.corpus_seed,
         corpus_cache=args.corpus_cache,
         resume=args.resume,
         evaluate=args.evaluate,
@@ -116,7 +119,7 @@ def run_train(args: argparse.Namespace) -> dict:
     )
 
 
-def data_of_checkpoint(description: dict, *, corpus_cache: Path | None):
+def data_of_checkpoint(description: dict, *, corpus_cache: Path | None, processes: int = 1):
     """Rebuild the data a checkpoint was trained on from the settings it recorded."""
     settings = dict(description.get("settings", {}))
     if str(description.get("source", "")).startswith("generated"):
@@ -127,7 +130,7 @@ def data_of_checkpoint(description: dict, *, corpus_cache: Path | None):
         from modeling.chronology.corpus import build_music_corpus
 
         settings.pop("cache_format", None)
-        return build_music_corpus(**settings, cache_path=corpus_cache)
+        return build_music_corpus(**settings, cache_path=corpus_cache, processes=processes)
     raise ValueError("this checkpoint was trained on imported data: pass it with --data.")
 
 
@@ -140,7 +143,9 @@ def run_evaluate(args: argparse.Namespace) -> dict:
     data = (
         load_data(args.data)
         if args.data
-        else data_of_checkpoint(checkpoint.data_description, corpus_cache=args.corpus_cache)
+        else data_of_checkpoint(
+            checkpoint.data_description, corpus_cache=args.corpus_cache, processes=args.processes
+        )
     )
     result = evaluate_model(
         model, data, split=args.split, k=args.k, permutations=args.permutations, seed=args.seed

@@ -107,6 +107,7 @@ def train_chronology(
     per_anchor: int | None = None,
     time_limit_s: float | None = None,
     max_works_per_source: int | None = None,
+    corpus_seed: int = 0,
     corpus_cache: Path | str | None = None,
     device: str | None = None,
     on_progress: ProgressFn | None = None,
@@ -115,7 +116,11 @@ def train_chronology(
     k: int = 25,
     permutations: int = 999,
 ) -> dict:
-    """Train one network (see the module docstring); returns a JSON-ready summary."""
+    """Train one network (see the module docstring); returns a JSON-ready summary.
+
+    ``seed`` seeds the network and the triplets; ``corpus_seed`` the offline corpus' choice of
+    works and its split (so that several training seeds share one corpus and one test split).
+    """
     values = training_values(
         preset,
         steps=steps,
@@ -131,7 +136,7 @@ def train_chronology(
         data = build_music_corpus(
             sources=values.get("sources") or DEFAULT_SOURCES,
             max_works_per_source=values["max_works_per_source"],
-            seed=seed,
+            seed=corpus_seed,
             cache_path=corpus_cache,
         )
     kinds = list(kinds) if kinds else default_kinds(data)
