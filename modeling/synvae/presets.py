@@ -36,6 +36,8 @@ SYNVAE_TRAINING: dict[str, SynVAETraining] = {
         30, 40, 40, batch_size=64, mine_steps=2000, synvae_time_limit_s=480.0
     ),
     "paper": SynVAETraining(100, 50, 20, batch_size=128, mine_steps=4000),
+    # One GPU for minutes (modeling/synvae/gpu_train.py): the paper's batch, fewer epochs.
+    "gpu_budget": SynVAETraining(20, 30, 10, batch_size=128, mine_steps=2000),
 }
 
 # The SynVAE's validation loss (read every 25 steps through argmax melodies, to keep the best

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -61,8 +62,13 @@ def train_musicvae(
     device: str | None = None,
     on_progress: ProgressFn | None = None,
     resume: bool = False,
+    schedule: dict | None = None,
+    checkpoint_every: int = 250,
 ) -> dict:
     """Train a MusicVAE on the music21 melody corpus (or a given ``MelodyCorpus``).
+
+    ``schedule`` replaces config values of the preset (``beta_rate``, ``sampling_rate``: how
+    fast KL annealing and scheduled sampling move, for runs shorter than Magenta's).
 
     Returns a JSON-ready dict: checkpoint path, metrics (validation loss terms and the share of
     steps reproduced by encode -> free-running argmax decode), steps, and how training stopped.
@@ -84,11 +90,11 @@ def train_musicvae(
         min_learning_rate=1e-5,
         eval_every=250,
         log_every=25,
-        checkpoint_every=250,
+        checkpoint_every=checkpoint_every,
         time_limit_s=values.get("time_limit_s"),
     )
     torch.manual_seed(seed)
-    model = MusicVAE(MusicVAEConfig.preset(preset))
+    model = MusicVAE(dataclasses.replace(MusicVAEConfig.preset(preset), **(schedule or {})))
     # Validation reads a seeded random subset: the val array is sorted (np.unique), so its head
     # would over-represent windows that start with a rest; a full pass costs minutes on a CPU.
     val_subset = val_tokens[validation_rows(len(val_tokens), size=VALIDATION_WINDOWS, seed=seed)]
