@@ -1,8 +1,6 @@
 """The Vis2Mus family's model runs (see modeling/runs.py): the chord/texture VAE. Training code
-is imported only inside `train`.
-
-Not yet listed in ``modeling.runs.FAMILY_RUN_MODULES``: the platform needs the matching
-``ModelRun.Kind`` value (and its migration) first.
+is imported only inside `train`. A trained run becomes a draft brightness test (the researcher
+may switch the draft to the contrast or style test: all three read the same checkpoint).
 """
 
 from __future__ import annotations
@@ -39,6 +37,10 @@ def train_vis2mus(request: RunRequest) -> dict:
     return {"metrics": result["metrics"], "checkpoint": result["checkpoint"]}
 
 
+def transformation_study_params(params: dict, run_id: int) -> dict:
+    return {"model_run": run_id}
+
+
 RUN_KINDS = (
     RunKind(
         name="vis2mus",
@@ -46,5 +48,7 @@ RUN_KINDS = (
         presets=("tiny", "cpu_demo", "published"),
         train=train_vis2mus,
         check=check_vis2mus,
+        study_kind="vis2mus_brightness",
+        study_params=transformation_study_params,
     ),
 )

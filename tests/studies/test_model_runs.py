@@ -91,6 +91,24 @@ def test_a_researcher_turns_a_trained_synvae_run_into_a_draft_matching_study(cli
     assert "Still training: only a succeeded run can generate a study." in page
 
 
+def test_a_trained_vis2mus_run_becomes_a_draft_transformation_study(researcher):
+    from django.conf import settings
+
+    from studies.models import Study
+
+    trained = ModelRun.objects.create(
+        name="chords and textures",
+        kind=ModelRun.Kind.VIS2MUS,
+        params={"preset": "cpu_demo", "seed": 3},
+        status=ModelRun.Status.SUCCEEDED,
+        checkpoint=str(settings.BASE_DIR / "modeling/weights/vis2mus_cpu_demo.pt"),
+    )
+    study = training.study_create_from_model_run(run=trained, created_by=researcher)
+    assert study.kind == "vis2mus_brightness" and study.status == Study.Status.DRAFT
+    assert study.design_params["model_run"] == trained.pk
+    assert study.seed == 3
+
+
 def test_every_model_run_kind_is_declared_by_one_model_family():
     from modeling.runs import run_kinds
 
