@@ -1,71 +1,42 @@
-"""Researcher admin: declarative lists plus actions that call services."""
+"""Researcher admin: declarative lists plus actions that call services. The study and model
+run pages are here; the rows a study's build and its participants made (read-only evidence,
+and the withdrawal action) are in admin_data.py."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import TextField
-from django.db.models.functions import Cast
+from django.contrib.admin.utils import unquote
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from studies import answer_table, enrolment, generation, selectors, services, training
-from studies.admin_downloads import StudyDownloadActions
-from studies.designs import kind_choices
-from studies.errors import ServiceError
-from studies.models import (
-    GenerationJob,
-    ModelRun,
-    Participant,
-    Phase,
-    Response,
-    Stimulus,
-    Study,
-    Trial,
-    TrialOption,
+from studies import (  # admin_data registers the data pages
+    admin_data,  # noqa: F401
+    enrolment,
+    generation,
+    held_uploads,
+    selectors,
+    services,
+    training,
 )
+from studies.admin_downloads import StudyDownloadActions
+from studies.errors import ServiceError
+from studies.forms import TRANSLATION_FIELD_NAMES, StudyAddForm, StudyForm
+from studies.models import GenerationJob, ModelRun, Study
 from studies.reports import FORMATS as REPORT_FORMATS
-from studies.reports import exclusion_rules_problems
+
+# Prolific fills these in for each participant (its "URL parameters" option).
+PROLIFIC_QUERY = (
+    "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}"
+)
 
 
-class StudyForm(forms.ModelForm):
-    """A study's settings: the field rules and Study.clean() run as the form is cleaned; the
-    exclusion rules are checked as the reports will read them."""
-
-    def clean_exclusion_rules(self):
-        rules = self.cleaned_data.get("exclusion_rules")
-        problems = exclusion_rules_problems(rules if rules is not None else {})
-        if problems:
-            raise forms.ValidationError(problems)
-        return rules
-
-
-class StudyAddForm(StudyForm):
-    """The design parameters are checked by Study.clean() (the form runs it)."""
-
-    kind = forms.ChoiceField(choices=kind_choices)
-
-    class Meta:
-        model = Study
-        fields = [
-            "name",
-            "kind",
-            *Study.DESIGN_FIELDS,
-            "source_upload",
-            *Study.SETTINGS_FIELDS,
-            *Study.TEXT_FIELDS,
-        ]
-
-    def clean(self):
-        cleaned = super().clean()
-        kind = cleaned.get("kind")
-        upload = cleaned.get("source_upload")
-        if kind and upload:
-            try:
-                services.check_upload_structure(kind=kind, upload=upload)
-            except ServiceError as error:
-                self.add_error("source_upload", error.problems)
-        return cleaned
+def participant_links(request, study: Study) -> dict | None:
+    """The live study's full link, as is and as Prolific wants it pasted (None until live)."""
+    if study.status != Study.Status.LIVE:
+        return None
+    url = request.build_absolute_uri(reverse("study-entry", args=[study.slug]))
+    return {"direct": url, "prolific": url + PROLIFIC_QUERY}
 
 
 class JobInline(admin.TabularInline):
@@ -96,20 +67,21 @@ class StudyAdmin(StudyDownloadActions, admin.ModelAdmin):
     ]
     form = StudyForm
     inlines = [JobInline]
+    change_form_template = "admin/studies/study/change_form.html"
     readonly_fields = [
         "kind",
         "status",
         "design_params",
         "seed",
         "source_upload",
-        "participant_link",
         "build_problems_list",
         "progress_table",
         "completion_code",
         "researcher_tools",
     ]
+    texts = [*Study.TEXT_FIELDS, *TRANSLATION_FIELD_NAMES]
     fieldsets = [
-        (None, {"fields": ["name", "kind", "status", "participant_link", "researcher_tools"]}),
+        (None, {"fields": ["name", "kind", "status", "researcher_tools"]}),
         (
             "Design",
             {
@@ -121,22 +93,30 @@ class StudyAdmin(StudyDownloadActions, admin.ModelAdmin):
                 ]
             },
         ),
-        ("Participant texts", {"fields": [*Study.TEXT_FIELDS, "completion_code"]}),
+        ("Participant texts", {"fields": [*texts, "completion_code"]}),
         ("Progress", {"fields": ["progress_table"]}),
     ]
+    add_fieldsets = [
+        (None, {"fields": ["name", "kind", *Study.DESIGN_FIELDS, "source_upload", "held_upload"]}),
+        ("Settings", {"fields": list(Study.SETTINGS_FIELDS)}),
+        ("Participant texts", {"fields": texts}),
+    ]
+
+    class Media:
+        css = {"all": ["synlab/admin.css"]}
+        js = ["synlab/admin_study.js"]  # the copy buttons, the chosen kind's parameters
 
     def get_queryset(self, request):
         return selectors.studies_with_participant_counts(super().get_queryset(request))
 
     def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = StudyAddForm
-        return super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            return super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, form=StudyAddForm, **kwargs)
+        return type(form.__name__, (form,), {"owner_id": request.user.pk})
 
     def get_fieldsets(self, request, obj=None):
-        if obj is None:
-            return [(None, {"fields": StudyAddForm.Meta.fields})]
-        return self.fieldsets
+        return self.add_fieldsets if obj is None else self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
@@ -145,7 +125,10 @@ class StudyAdmin(StudyDownloadActions, admin.ModelAdmin):
         """Through the services: the form only checked the input."""
         data = form.cleaned_data
         if change:
-            changes = {name: data[name] for name in form.changed_data}
+            changes = {name: data[name] for name in form.changed_data if name in data}
+            changes = {k: v for k, v in changes.items() if k not in TRANSLATION_FIELD_NAMES}
+            if form.translations_changed():
+                changes["translations"] = data["translations"]
             services.study_update(study=obj, changes=changes)
             return
         settings = (*Study.SETTINGS_FIELDS, *Study.TEXT_FIELDS)
@@ -156,10 +139,54 @@ class StudyAdmin(StudyDownloadActions, admin.ModelAdmin):
             seed=data.get("seed") or 0,
             upload=data.get("source_upload") or None,
             created_by=request.user,
+            translations=data["translations"],
             **{name: data[name] for name in settings if data.get(name) is not None},
         )
+        held_uploads.upload_release(token=data.get("held_upload", ""), owner_id=request.user.pk)
         obj.pk = created.pk
         obj.refresh_from_db()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        study = self.get_object(request, unquote(object_id))
+        links = participant_links(request, study) if study else None
+        extra_context = {**(extra_context or {}), "participant_links": links}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_delete_permission(self, request, obj=None):
+        generating = obj is not None and obj.status == Study.Status.GENERATING
+        return super().has_delete_permission(request, obj) and not generating
+
+    def get_deleted_objects(self, objs, request):
+        """What deleting removes, counted per study: listing every answer would load it (and
+        a stored time Python cannot read broke the page on PostgreSQL)."""
+        summaries, totals = [], {"studies": 0}
+        for study in objs:
+            contents = selectors.study_contents(study)
+            summaries.append(
+                f"{study.name}: "
+                + ", ".join(f"{count} {name}" for name, count in contents.items())
+                + " (with the stimulus files; recorded in the audit log)"
+            )
+            totals["studies"] += 1
+            for name, count in contents.items():
+                totals[name] = totals.get(name, 0) + count
+        protected = [
+            f"{study.name} is being generated: delete it once its job has finished."
+            for study in objs
+            if study.status == Study.Status.GENERATING
+        ]
+        allowed = all(self.has_delete_permission(request, study) for study in objs)
+        return summaries, totals, set() if allowed or protected else {"study"}, protected
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        for study in queryset:
+            try:
+                services.study_delete(study=study, by=request.user)
+            except ServiceError as error:
+                self.message_user(request, f"{study}: {error.message}", messages.ERROR)
 
     def get_urls(self):
         extra = [
@@ -189,18 +216,6 @@ class StudyAdmin(StudyDownloadActions, admin.ModelAdmin):
     @admin.display(description="Completed")
     def completed(self, study):
         return study.n_completed
-
-    @admin.display(description="Participant link")
-    def participant_link(self, study):
-        if study.status != Study.Status.LIVE:
-            return "Publish the study to open its link."
-        url = reverse("study-entry", args=[study.slug])
-        return format_html(
-            '<a href="{}">{}</a> (for Prolific append '
-            "?PROLIFIC_PID=...&amp;STUDY_ID=...&amp;SESSION_ID=...)",
-            url,
-            url,
-        )
 
     @admin.display(description="Tools")
     def researcher_tools(self, study):
@@ -273,107 +288,6 @@ class StudyAdmin(StudyDownloadActions, admin.ModelAdmin):
         self.run_on_each(request, queryset, services.study_close, "closed")
 
 
-def stimulus_player(stimulus: Stimulus) -> str:
-    url = reverse("stimulus-file", args=[stimulus.pk])
-    if stimulus.kind == Stimulus.Kind.IMAGE:
-        return format_html(
-            '<img src="{}" alt="{}" class="stimulus-image">', url, stimulus.description
-        )
-    if stimulus.kind == Stimulus.Kind.AUDIO:
-        return format_html('<audio controls preload="none" src="{}"></audio>', url)
-    roll = reverse("stimulus-piano-roll", args=[stimulus.pk])
-    return format_html(
-        '<a href="{}"><img src="{}" alt="Piano roll of {}" class="piano-roll"></a>',
-        url,
-        roll,
-        stimulus.key,
-    )
-
-
-@admin.register(Stimulus)
-class StimulusAdmin(admin.ModelAdmin):
-    list_display = ["key", "kind", "class_label", "study", "duration_s", "listen_or_look"]
-    list_filter = ["kind", "study"]
-    search_fields = ["key", "sha256"]
-    readonly_fields = [f.name for f in Stimulus._meta.fields] + ["listen_or_look"]
-
-    class Media:
-        css = {"all": ["synlab/admin.css"]}  # no inline styles (Content-Security-Policy)
-
-    @admin.display(description="Media")
-    def listen_or_look(self, stimulus):
-        return stimulus_player(stimulus)
-
-
-class OptionInline(admin.TabularInline):
-    model = TrialOption
-    extra = 0
-    readonly_fields = ["stimulus", "order", "is_correct", "identity"]
-    can_delete = False
-
-
-@admin.register(Trial)
-class TrialAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "trial_type", "class_label", "condition", "is_catch"]
-    list_filter = ["phase__study", "phase__kind"]
-    inlines = [OptionInline]
-    readonly_fields = ["phase", "order", "trial_type", "prompt", "public_id"]
-
-
-@admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
-    list_display = [
-        "__str__",
-        "study",
-        "stage",
-        "next_index",
-        "musical_level",
-        "is_preview",
-        "consented_at",
-        "completed_at",
-    ]
-    list_filter = ["study", "stage", "is_preview", "musical_level"]
-    search_fields = ["prolific_pid", "label"]
-    exclude = ["token"]
-    readonly_fields = ["trial_count", "next_index", "last_seen_at", "released_at"]
-
-
-@admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
-    list_display = [
-        "participant",
-        "trial",
-        "position",
-        "is_correct",
-        "rt_ms",
-        "audio_rt_ms",
-        "plays",
-        "heard_to_end",
-        "received_at",
-    ]
-    list_filter = ["participant__study", "is_correct"]
-    # The client's own time is shown as the database's text (answer_table.stored_time_text): a
-    # stored year 10000 must not break the list or the answer's page.
-    exclude = ["client_sent_at"]
-    readonly_fields = ["client_time"]
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .defer("client_sent_at")
-            .annotate(client_sent_text=Cast("client_sent_at", TextField()))
-        )
-
-    @admin.display(description="Client sent at")
-    def client_time(self, response):
-        return answer_table.stored_time_text(response.client_sent_text)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-admin.site.register(Phase)
 admin.site.site_header = "Synlab"
 admin.site.site_title = "Synlab admin"
 

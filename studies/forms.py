@@ -1,12 +1,25 @@
+import json
 import math
 from datetime import UTC, timedelta
 
 from django import forms
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from studies.models import Participant
+from studies import held_uploads, services
+from studies.designs import kind_choices, kind_parameters
+from studies.errors import ServiceError
+from studies.models import Participant, Study
+from studies.reports import exclusion_rules_problems
+from studies.study_texts import (
+    CONSENT_MAX_CHARS,
+    NAME_MAX_CHARS,
+    TRANSLATED_FIELDS,
+    other_languages,
+)
 
 
 class ConsentForm(forms.Form):
@@ -139,3 +152,169 @@ class PowerPlanForm(forms.Form):
         if accuracy and n_options and accuracy <= 1 / n_options:
             raise forms.ValidationError("The accuracy must be above chance (1 / options).")
         return cleaned
+
+
+# ----- the researcher's study forms (admin) ----------------------------------------------------
+
+
+def translation_field_name(text: str, code: str) -> str:
+    return f"{text}_{code.replace('-', '_')}"
+
+
+def translation_fields() -> dict[str, forms.Field]:
+    """A name and a consent text field for each of the site's other languages."""
+    fields = {}
+    for code, language in other_languages():
+        fields[translation_field_name("name", code)] = forms.CharField(
+            label=f"Name ({language})",
+            required=False,
+            max_length=NAME_MAX_CHARS,
+            help_text=f"What participants reading {language} see; empty: the name above.",
+        )
+        fields[translation_field_name("consent_text", code)] = forms.CharField(
+            label=f"Consent text ({language})",
+            required=False,
+            max_length=CONSENT_MAX_CHARS,
+            widget=forms.Textarea,
+            help_text=f"What participants reading {language} agree to; empty: the consent "
+            "text above (if that is empty too, the platform's own text in their language).",
+        )
+    return fields
+
+
+StudyTranslationFields = type("StudyTranslationFields", (forms.Form,), translation_fields())
+TRANSLATION_FIELD_NAMES = tuple(StudyTranslationFields.base_fields)
+
+
+class StudyForm(StudyTranslationFields, forms.ModelForm):
+    """A study's settings: the field rules and Study.clean() run as the form is cleaned; the
+    exclusion rules are checked as the reports will read them; the name and consent text in
+    the other languages are stored together as Study.translations."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = self.instance.translations if isinstance(self.instance.translations, dict) else {}
+        for code, _language in other_languages():
+            texts = stored.get(code) if isinstance(stored.get(code), dict) else {}
+            for text in TRANSLATED_FIELDS:
+                self.initial.setdefault(translation_field_name(text, code), texts.get(text, ""))
+
+    def clean_exclusion_rules(self):
+        rules = self.cleaned_data.get("exclusion_rules")
+        problems = exclusion_rules_problems(rules if rules is not None else {})
+        if problems:
+            raise forms.ValidationError(problems)
+        return rules
+
+    def clean(self):
+        cleaned = super().clean()
+        translations = {}
+        for code, _language in other_languages():
+            texts = {
+                text: cleaned.get(translation_field_name(text, code), "").strip()
+                for text in TRANSLATED_FIELDS
+            }
+            if any(texts.values()):
+                translations[code] = {text: value for text, value in texts.items() if value}
+        cleaned["translations"] = self.instance.translations = translations
+        return cleaned
+
+    def translations_changed(self) -> bool:
+        return any(name in self.changed_data for name in TRANSLATION_FIELD_NAMES)
+
+
+class StudyAddForm(StudyForm):
+    """A new study. The design parameters are checked by Study.clean() (the form runs it); the
+    box lists each kind's parameters from the designs' declarations. A zip that passed its
+    checks is kept for the next try when something else is wrong (studies.held_uploads)."""
+
+    kind = forms.ChoiceField(choices=kind_choices)
+    held_upload = forms.CharField(required=False, widget=forms.HiddenInput)
+    owner_id: int | None = None  # the researcher's user id: StudyAdmin.get_form sets it
+
+    class Meta:
+        model = Study
+        fields = [
+            "name",
+            "kind",
+            *Study.DESIGN_FIELDS,
+            "source_upload",
+            *Study.SETTINGS_FIELDS,
+            *Study.TEXT_FIELDS,
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["design_params"].help_text = design_params_reference()
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        upload = cleaned.get("source_upload")
+        token = cleaned.get("held_upload")
+        if not upload and token:
+            upload = held_uploads.upload_held(token=token, owner_id=self.owner_id)
+            if upload is None:
+                self.add_error("source_upload", HELD_UPLOAD_GONE)
+            cleaned["source_upload"] = upload
+        if kind and upload:
+            try:
+                services.check_upload_structure(kind=kind, upload=upload)
+            except ServiceError as error:
+                self.add_error("source_upload", error.problems)
+        return cleaned
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and self.errors and "source_upload" not in self.errors:
+            self.keep_upload()
+
+    def keep_upload(self) -> None:
+        """The checked zip waits on the server for the next try (a file input cannot be
+        refilled); the form carries its token and says so next to the file field."""
+        upload = self.cleaned_data.get("source_upload")
+        token = self.data.get("held_upload", "")
+        if not upload or self.owner_id is None:
+            return
+        if self.files.get("source_upload"):  # a new file replaces the one kept before
+            held_uploads.upload_release(token=token, owner_id=self.owner_id)
+            held = held_uploads.upload_hold(upload=upload, owner_id=self.owner_id)
+            token, name, size = held.token, held.name, held.size
+        else:
+            name, size = upload.name, upload.size
+        self.data = self.data.copy()
+        self.data["held_upload"] = token
+        self.fields["source_upload"].help_text = format_html(
+            "Kept from your last try: <strong>{}</strong> ({} kB). Leave this empty to use it, "
+            "or choose another zip.",
+            name,
+            max(1, round(size / 1024)),
+        )
+
+
+HELD_UPLOAD_GONE = (
+    "The zip you chose before is no longer kept (zips are kept for a day); please choose it again."
+)
+
+
+def design_params_reference() -> str:
+    """Each kind's parameters with their defaults and meanings, read from the designs."""
+    kinds = [
+        {
+            "kind": kind,
+            "label": label,
+            "defaults": json.dumps(
+                {p.name: p.default for p in params if p.default is not None}, default=str
+            ),
+            "params": [
+                {
+                    "name": p.name,
+                    "default": "empty" if p.default is None else json.dumps(p.default, default=str),
+                    "meaning": p.meaning,
+                }
+                for p in params
+            ],
+        }
+        for kind, label, params in kind_parameters()
+    ]
+    return render_to_string("admin/studies/study/design_params_help.html", {"kinds": kinds})

@@ -4,12 +4,14 @@ import secrets
 import uuid
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from studies.study_texts import StudyTexts, texts_in, translation_problems
 
 
 def new_token() -> str:
@@ -68,6 +70,12 @@ class Study(models.Model):
         default=True, help_text="Participants must hear the whole clip before they can answer."
     )
     consent_text = models.TextField(blank=True)
+    translations = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The name and consent text in other languages: {"de": {"name": ..., '
+        '"consent_text": ...}}; what is missing falls back to the default language.',
+    )
     instructions = models.TextField(blank=True)
     completion_code = models.CharField(max_length=32, default=new_completion_code)
     completion_url = models.URLField(blank=True, help_text="e.g. the Prolific completion link")
@@ -125,19 +133,35 @@ class Study(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def texts(self) -> StudyTexts:
+        """The name and consent text in the active language (what participants read)."""
+        return texts_in(
+            name=self.name,
+            consent_text=self.consent_text,
+            translations=self.translations if isinstance(self.translations, dict) else {},
+            language=get_language() or "",
+        )
+
     def clean(self) -> None:
-        """The design parameters must suit the kind; stored with the design's defaults filled in."""
+        """The design parameters must suit the kind (stored with the design's defaults filled
+        in); the translations must name this site's languages and hold texts."""
         from studies.designs import DesignError, design_for
 
+        errors = {}
         try:
             design = design_for(self.kind)
         except DesignError as error:
-            raise ValidationError({"kind": error.problems}) from error
-        try:
-            params = design.Params.from_dict(self.design_params or {})
-        except DesignError as error:
-            raise ValidationError({"design_params": error.problems}) from error
-        self.design_params = params.to_dict()
+            errors["kind"] = error.problems
+        else:
+            try:
+                self.design_params = design.Params.from_dict(self.design_params or {}).to_dict()
+            except DesignError as error:
+                errors["design_params"] = error.problems
+        if problems := translation_problems(self.translations):
+            errors[NON_FIELD_ERRORS] = problems  # the admin edits them as several fields
+        if errors:
+            raise ValidationError(errors)
 
 
 class Phase(models.Model):
@@ -215,7 +239,7 @@ class Trial(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.phase} #{self.order}"
+        return f"{self.phase} #{self.order + 1}"  # counted from 1, as people read
 
 
 class TrialReference(models.Model):
@@ -233,7 +257,7 @@ class TrialReference(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.trial} reference {self.order}"
+        return f"{self.trial} reference {self.order + 1}"
 
 
 class TrialOption(models.Model):
@@ -252,7 +276,7 @@ class TrialOption(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.trial} option {self.order}"
+        return f"{self.trial} option {self.order + 1}"
 
 
 class Participant(models.Model):
@@ -354,7 +378,7 @@ class Assignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.participant} #{self.sequence}: {self.trial}"
+        return f"{self.participant} #{self.sequence + 1}: {self.trial}"
 
 
 class Response(models.Model):
@@ -404,85 +428,37 @@ class Response(models.Model):
         return f"{self.participant} / {self.trial}: option {self.position + 1}"
 
 
-class Job(models.Model):
-    """What every background job shares; `studies.jobs` runs the lifecycle.
+class AuditEvent(models.Model):
+    """A record of data removed on a researcher's word (a participant's withdrawal, a study
+    deleted with its answers): who, when, what and which study, never the removed data. The
+    participant is named by the pseudonym every export uses ("P17"), so copies exported before
+    can be cleaned too; their Prolific id, answers and demographics are gone."""
 
-    queued -> running (claimed by one worker, whose heartbeat keeps the lease) -> succeeded or
-    failed. A running job whose heartbeat is older than the lease (SYNLAB_JOB_LEASE_S) is lost:
-    its worker died, and the sweep puts it back in the queue. `attempts` counts the claims.
-    """
+    class Action(models.TextChoices):
+        PARTICIPANT_WITHDRAWN = "participant_withdrawn", "Participant withdrawn (data removed)"
+        STUDY_DELETED = "study_deleted", "Study deleted with its data"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveIntegerField(default=0)
-    progress = models.FloatField(default=0.0)
-    message = models.TextField(blank=True)
-    claimed_by = models.CharField(
-        max_length=255, blank=True, help_text="host:pid of the process that ran the last attempt"
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(
-        null=True, blank=True, help_text="When the last attempt was claimed"
+    actor_name = models.CharField(max_length=150, help_text="Kept if the account is removed")
+    action = models.CharField(max_length=32, choices=Action.choices)
+    study = models.ForeignKey(
+        Study, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
     )
-    heartbeat_at = models.DateTimeField(
-        default=timezone.now,
-        help_text=(
-            "Last sign of life: queued or sent again, or its worker's last heartbeat; older than "
-            "the lease means lost"
-        ),
+    study_label = models.CharField(max_length=220, help_text="Kept if the study is deleted")
+    participant_ref = models.CharField(
+        max_length=32, blank=True, help_text="The export's participant pseudonym (e.g. P17)"
     )
-    finished_at = models.DateTimeField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True, help_text="Counts only")
 
     class Meta:
-        abstract = True
-        ordering = ["-created_at"]
-        # The sweep in every worker looks for lost jobs by these two, every few minutes.
-        indexes = [models.Index(fields=["status", "heartbeat_at"], name="%(class)s_lease")]
-
-
-class GenerationJob(Job):
-    """Builds a study's stimuli and trials: the model stage if its kind has one, then the build."""
-
-    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="jobs")
-    problems = models.JSONField(default=list, blank=True)
-    prepared = models.JSONField(
-        null=True,
-        blank=True,
-        help_text="The model stage's output (gpu queue), read by the build (cpu queue)",
-    )
+        ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
-        return f"job {self.pk} for {self.study}: {self.status}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name}: {self.get_action_display()}"
 
 
-class ModelRun(Job):
-    """A model trained by a worker (or imported from a committed checkpoint)."""
-
-    class Kind(models.TextChoices):
-        MUSICVAE = "musicvae", "MusicVAE (2-bar melodies)"
-        SYNVAE = "synvae", "SynVAE (image -> music -> image)"
-        BETA_GRID = "beta_grid", "SynVAE beta grid"
-        VIS2MUS = "vis2mus", "Vis2Mus chord/texture VAE (2-bar polyphony)"
-
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    params = models.JSONField(default=dict, blank=True, help_text="preset, seed, dataset, beta...")
-    parent = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="children",
-        help_text="The MusicVAE run a SynVAE builds on",
-    )
-    metrics = models.JSONField(default=dict, blank=True)
-    checkpoint = models.CharField(max_length=400, blank=True, help_text="Path of the checkpoint")
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.kind}, {self.status})"
+# The job rows live in their own module; imported here so Django finds them with the others.
+from studies.job_models import GenerationJob, Job, ModelRun  # noqa: E402, F401

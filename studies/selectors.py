@@ -232,6 +232,28 @@ def studies_with_participant_counts(studies: QuerySet) -> QuerySet:
     )
 
 
+def participants_with_answer_counts(participants: QuerySet) -> QuerySet:
+    """Participants annotated with `n_answers` (the admin's list and withdrawal page)."""
+    return participants.annotate(n_answers=Count("responses", distinct=True))
+
+
+def study_has_answers(study_id: int) -> bool:
+    """Whether anyone but a researcher previewing has answered (the build is evidence now)."""
+    return Response.objects.filter(
+        trial__phase__study_id=study_id, participant__is_preview=False
+    ).exists()
+
+
+def study_contents(study: Study) -> dict[str, int]:
+    """What deleting the study removes, counted (nothing is loaded)."""
+    return {
+        "participants": Participant.objects.filter(study=study).count(),
+        "answers": Response.objects.filter(participant__study=study).count(),
+        "trials": Trial.objects.filter(phase__study=study).count(),
+        "stimuli": Stimulus.objects.filter(study=study).count(),
+    }
+
+
 def study_stimuli(study: Study) -> QuerySet:
     return Stimulus.objects.filter(study=study).order_by("pk")
 

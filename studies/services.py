@@ -4,9 +4,12 @@ answering.py for the answer path (a trial shown, an answer stored once)."""
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from typing import TypeVar
 
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -17,8 +20,10 @@ from django.utils.translation import gettext as _
 
 from studies import colour_vision, flow, headphones
 from studies.designs import DesignError, StudyPlan, TrialPlan, design_for
-from studies.errors import Conflict, InvalidInput
+from studies.errors import Conflict, InvalidInput, NotFound
 from studies.models import (
+    Assignment,
+    AuditEvent,
     Participant,
     Phase,
     Response,
@@ -34,6 +39,8 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 # Problems about these fields are whole sentences already; others are prefixed with the field.
 SELF_EXPLAINING_FIELDS = ("kind", "design_params", NON_FIELD_ERRORS)
+# What a researcher may give or change besides the design (the translations: study_texts.py).
+CHANGEABLE_FIELDS = ("name", *Study.SETTINGS_FIELDS, *Study.TEXT_FIELDS, "translations")
 
 
 def study_create(
@@ -46,9 +53,9 @@ def study_create(
     created_by=None,
     **settings,
 ) -> Study:
-    """A draft study. `settings`: any of Study.SETTINGS_FIELDS and Study.TEXT_FIELDS; what is not
-    given keeps the model's default."""
-    unknown = set(settings) - {*Study.SETTINGS_FIELDS, *Study.TEXT_FIELDS}
+    """A draft study. `settings`: any of Study.SETTINGS_FIELDS, Study.TEXT_FIELDS and
+    `translations`; what is not given keeps the model's default."""
+    unknown = set(settings) - set(CHANGEABLE_FIELDS)
     if unknown:
         raise TypeError(f"study_create() got unknown settings: {', '.join(sorted(unknown))}")
     study = Study(
@@ -70,7 +77,7 @@ def study_create(
 
 def study_update(*, study: Study, changes: dict) -> Study:
     """Change a study's name, settings or participant texts; its design is fixed once created."""
-    fixed = sorted(set(changes) - {"name", *Study.SETTINGS_FIELDS, *Study.TEXT_FIELDS})
+    fixed = sorted(set(changes) - set(CHANGEABLE_FIELDS))
     if fixed:
         raise InvalidInput(f"Fixed once the study is created: {', '.join(fixed)}.")
     for name, value in changes.items():
@@ -368,3 +375,106 @@ def participant_flag(*, participant: Participant, reason: str) -> None:
         if reason not in locked.flags:
             locked.flags = [*locked.flags, reason]
             locked.save(update_fields=["flags"])
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What a withdrawal or a study's deletion removed (counts: what the audit log keeps)."""
+
+    reference: str  # "P17" for a participant, the study's label for a study
+    answers: int
+    places_freed: int = 0
+
+
+def participant_withdraw(*, participant: Participant, by) -> Removal:
+    """A participant's data removed on their request: their answers, assignments and the row
+    with every personal field (Prolific ids, demographics, browser), in one transaction, with
+    an audit entry naming them only by their export pseudonym.
+
+    Under the study's lock, as enrolment plans: the places they held stop counting at once
+    (enrolment.active_raters_per_trial counts assignments that exist, as it leaves out an
+    abandoned session's), so on a live study newcomers take them and quotas stay exact. Rows
+    are deleted in the database, never loaded: a stored value Python cannot read (a client
+    time of year 10000) is removed like any other.
+    """
+    with transaction.atomic():
+        study = Study.objects.select_for_update().get(pk=participant.study_id)
+        rows = Participant.objects.filter(pk=participant.pk)
+        state = rows.values("is_preview", "released_at").first()
+        if state is None:
+            raise NotFound("This participant has already been withdrawn.")
+        rater = not state["is_preview"] and state["released_at"] is None
+        freed = Assignment.objects.filter(participant__in=rows).count() if rater else 0
+        answers = participant_data_remove(rows)
+        removal = Removal(reference=f"P{participant.pk}", answers=answers, places_freed=freed)
+        audit_record(
+            action=AuditEvent.Action.PARTICIPANT_WITHDRAWN,
+            by=by,
+            study=study,
+            participant_ref=removal.reference,
+            details={"answers_removed": answers, "places_freed": freed},
+        )
+    return removal
+
+
+def participant_data_remove(participants) -> int:
+    """Delete these participants with their answers and assignments, and the admin history
+    entries that name them; returns the number of answers removed."""
+    answers = Response.objects.filter(participant__in=participants)
+    log_entries_forget(Response, answers.values_list("pk", flat=True))
+    log_entries_forget(Participant, participants.values_list("pk", flat=True))
+    removed, _ = answers.delete()
+    Assignment.objects.filter(participant__in=participants).delete()
+    participants.delete()
+    return removed
+
+
+def log_entries_forget(model, pks) -> None:
+    """The admin's history keeps each row's name (a participant's is their Prolific id)."""
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        object_id__in=[str(pk) for pk in pks],
+    ).delete()
+
+
+def study_delete(*, study: Study, by) -> Removal:
+    """Delete a study with all it holds: answers and participants (one transaction, audited),
+    then trials and stimuli in short steps as a build writes them, the files, the study. A study
+    being generated is refused (its worker is writing); a live one is closed first, so nobody
+    enters while it goes, and a deletion cut short can simply be repeated."""
+    from studies.generation import study_build_remove  # generation imports this module
+
+    with transaction.atomic():
+        locked = Study.objects.select_for_update().filter(pk=study.pk).first()
+        if locked is None:
+            raise NotFound("This study has already been deleted.")
+        if locked.status == Study.Status.GENERATING:
+            raise Conflict("The study is being generated; delete it once its job has finished.")
+        study_move(study=locked, source=Study.Status.LIVE, target=Study.Status.CLOSED)
+        participants = Participant.objects.filter(study=locked)
+        n_participants = participants.count()
+        answers = participant_data_remove(participants)
+        removal = Removal(reference=f"{locked.name} (#{locked.pk})", answers=answers)
+        audit_record(
+            action=AuditEvent.Action.STUDY_DELETED,
+            by=by,
+            study=locked,
+            details={"answers_removed": answers, "participants_removed": n_participants},
+        )
+    study_build_remove(study=locked, step_check=lambda: None)
+    if locked.source_upload:
+        locked.source_upload.delete(save=False)
+    Study.objects.filter(pk=locked.pk).delete()
+    return removal
+
+
+def audit_record(*, action: str, by, study: Study, participant_ref: str = "", details: dict):
+    return AuditEvent.objects.create(
+        action=action,
+        actor=by,
+        actor_name=by.get_username() if by else "",
+        study=study,
+        study_label=f"{study.name} (#{study.pk})",
+        participant_ref=participant_ref,
+        details=details,
+    )

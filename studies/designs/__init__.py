@@ -4,7 +4,9 @@ A design module provides:
 
     KIND: str      the value stored in Study.kind (and its key in DESIGN_MODULES below)
     LABEL: str     what researchers see in the kind menu
-    Params         a frozen dataclass subclassing DesignParams: every field has a default, and
+    Params         a frozen dataclass subclassing DesignParams: every field is declared with
+                   `param(default, "what it means")` (the admin's add form shows each kind's
+                   parameters, defaults and meanings from this declaration, described()), and
                    `problems()` lists what is wrong, one sentence each. DesignParams.from_dict
                    refuses unknown names and raises DesignError with every problem; Study.clean()
                    runs it, so the admin, the API and services.study_create all refuse bad
@@ -102,14 +104,37 @@ class DesignError(ValueError):
         super().__init__("; ".join(self.problems))
 
 
+def param(default, meaning: str):
+    """A design parameter: its default and what it means to the researcher (one sentence that
+    says the bounds and what an empty value does)."""
+    return field(default=default, metadata={"meaning": meaning})
+
+
+@dataclass(frozen=True)
+class ParamInfo:
+    name: str
+    default: object
+    meaning: str
+
+
 @dataclass(frozen=True)
 class DesignParams:
-    """Base of every design's `Params`: subclass it as a frozen dataclass with defaults."""
+    """Base of every design's `Params`: subclass it as a frozen dataclass whose fields are
+    declared with `param(default, meaning)`."""
+
+    @classmethod
+    def described(cls) -> list[ParamInfo]:
+        """Every parameter with its default and meaning, in declaration order."""
+        return [ParamInfo(f.name, f.default, f.metadata.get("meaning", "")) for f in fields(cls)]
 
     @classmethod
     def from_dict(cls, values: dict) -> Self:
-        known = {f.name for f in fields(cls)}
-        problems = [f"Unknown design parameter {name!r}" for name in values if name not in known]
+        known = [f.name for f in fields(cls)]
+        problems = [
+            f"Unknown design parameter {name!r}; this kind takes {', '.join(known)}."
+            for name in values
+            if name not in known
+        ]
         params = cls(**{name: value for name, value in values.items() if name in known})
         problems += params.problems()
         if problems:
@@ -191,3 +216,11 @@ def model_kinds() -> list[str]:
 
 def kind_choices() -> list[tuple[str, str]]:
     return [(kind, design_for(kind).LABEL) for kind in DESIGN_MODULES]
+
+
+def kind_parameters() -> list[tuple[str, str, list[ParamInfo]]]:
+    """Every kind with its label and its parameters (default, meaning), as declared."""
+    return [
+        (kind, design_for(kind).LABEL, design_for(kind).Params.described())
+        for kind in DESIGN_MODULES
+    ]

@@ -20,6 +20,7 @@ from studies.designs import (
     PhasePlan,
     StudyPlan,
     TrialPlan,
+    param,
     whole_number,
 )
 from studies.media import MediaError, probe_audio, probe_image
@@ -36,14 +37,29 @@ IMAGE_DESCRIPTIONS = {"digits": "A handwritten digit", "mnist": "A handwritten d
 
 @dataclass(frozen=True)
 class Params(DesignParams):
-    checkpoint: str = DEFAULT_CHECKPOINT
-    model_run: int | None = None
-    dataset: str = "digits"
-    n_classes: int = 3
-    n_test_trials: int = 20
-    n_preview_per_class: int = 4
-    candidates_per_class: int = 10
-    selection: str = "centroids"
+    checkpoint: str = param(
+        DEFAULT_CHECKPOINT,
+        "The SynVAE checkpoint file (a path in the project), used when model_run is empty.",
+    )
+    model_run: int | None = param(
+        None, "The id of a succeeded SynVAE model run to use instead of the checkpoint."
+    )
+    dataset: str = param(
+        "digits", "Where the images come from: digits (8x8, scikit-learn) or mnist (28x28)."
+    )
+    n_classes: int = param(
+        3, "Classes used (those farthest apart), 2 to 6; each trial offers one image per class."
+    )
+    n_test_trials: int = param(20, "Test trials, 1 to SYNLAB_MAX_TEST_TRIALS (10,000 by default).")
+    n_preview_per_class: int = param(
+        4, "Image and melody pairs per class shown as worked examples first, 0 to 1000."
+    )
+    candidates_per_class: int = param(10, "Images per class the trials draw from, 1 to 1000.")
+    selection: str = param(
+        "centroids",
+        "How classes are formed in the latent space: centroids (the dataset's labels) or "
+        "kmeans (k-means clusters); either way the images nearest each centre are used.",
+    )
 
     def problems(self) -> list[str]:
         problems = []

@@ -31,6 +31,7 @@ from studies.designs import (
     PhasePlan,
     StudyPlan,
     TrialPlan,
+    param,
     whole_number,
 )
 from studies.media import MediaError, MediaInfo, identify_media, probe_audio, probe_image
@@ -55,10 +56,22 @@ MAX_LENGTHS = {
 
 @dataclass(frozen=True)
 class Params(DesignParams):
-    trial_type: str = Trial.Type.AUDIO_TO_IMAGE
-    n_options: int = 3
-    n_test_trials: int | None = None
-    n_preview_per_class: int = 4
+    trial_type: str = param(
+        Trial.Type.AUDIO_TO_IMAGE,
+        "audio_to_image: a clip, then pictures to choose from; image_to_audio: a picture, then "
+        "clips to choose from.",
+    )
+    n_options: int = param(
+        3, "Options per trial, 2 to 6, each from a different class (the set needs that many)."
+    )
+    n_test_trials: int | None = param(
+        None,
+        "How many of the manifest's test rows become trials, 1 to SYNLAB_MAX_TEST_TRIALS "
+        "(10,000 by default); empty: all of them.",
+    )
+    n_preview_per_class: int = param(
+        4, "Worked examples per class shown before the trials (preview rows), 0 to 100."
+    )
 
     def problems(self) -> list[str]:
         problems = []

@@ -23,6 +23,7 @@ from studies.designs import (
     PhasePlan,
     StudyPlan,
     TrialPlan,
+    param,
     whole_number,
 )
 from studies.media import MediaError, probe_audio, probe_image
@@ -44,9 +45,16 @@ CHANGE_WORDS = {  # the changed picture's alt text: "<title>, <words>"
 
 @dataclass(frozen=True)
 class Vis2MusParams(DesignParams):
-    checkpoint: str = DEFAULT_CHECKPOINT
-    model_run: int | None = None
-    tool_after_debrief: bool = False  # participants may open the Vis2Mus tool after the debrief
+    checkpoint: str = param(
+        DEFAULT_CHECKPOINT,
+        "The Vis2Mus checkpoint file (a path in the project), used when model_run is empty.",
+    )
+    model_run: int | None = param(
+        None, "The id of a succeeded Vis2Mus model run to use instead of the checkpoint."
+    )
+    tool_after_debrief: bool = param(
+        False, "true: participants may open the Vis2Mus tool after the debrief."
+    )
 
     def problems(self) -> list[str]:
         problems = []
@@ -61,10 +69,18 @@ class Vis2MusParams(DesignParams):
 
 @dataclass(frozen=True)
 class TransformationParams(Vis2MusParams):
-    n_anchors: int = 6
-    strength: float = 0.5
-    pictures: list[str] | None = None  # photo anchors, e.g. ["photo/coffee", ...]
-    music: list[str] | None = None  # texture anchors, e.g. ["texture/3", ...]
+    n_anchors: int = param(
+        6, f"Anchor pairs (a photo and a 2-bar texture), 1 to {MAX_ANCHORS}; two trials each."
+    )
+    strength: float = param(
+        0.5, "How far pictures and music are changed, greater than 0 and at most 1."
+    )
+    pictures: list[str] | None = param(
+        None, 'Photo anchors, n_anchors of them, e.g. ["photo/coffee", ...]; empty: drawn.'
+    )
+    music: list[str] | None = param(
+        None, 'Texture anchors, n_anchors of them, e.g. ["texture/3", ...]; empty: drawn.'
+    )
 
     def problems(self) -> list[str]:
         from modeling.vis2mus.stimuli import anchor_key_problems
@@ -281,12 +297,24 @@ STYLE_ROLES = {
 
 @dataclass(frozen=True)
 class StyleParams(Vis2MusParams):
-    n_sets: int = 2
-    style_iterations: int = 60  # L-BFGS iterations of each fused picture's style transfer
-    sketches: list[str] | None = None  # 2 per set, e.g. ["sketch/horse", ...]
-    melodies: list[str] | None = None  # 2 per set, e.g. ["melody/0", ...]
-    style_images: list[str] | None = None  # 2 photo anchors per set
-    accompaniments: list[str] | None = None  # 2 per set, e.g. ["accompaniment/4", ...]
+    n_sets: int = param(
+        2, f"Sets of two sketch/melody and two photo/accompaniment pairs, 1 to {MAX_SETS}."
+    )
+    style_iterations: int = param(
+        60, "L-BFGS steps of each fused picture's style transfer, 1 to 300 (more: slower)."
+    )
+    sketches: list[str] | None = param(
+        None, 'Sketch anchors, 2 per set, e.g. ["sketch/horse", ...]; empty: drawn.'
+    )
+    melodies: list[str] | None = param(
+        None, 'Melody anchors, 2 per set, e.g. ["melody/0", ...]; empty: drawn.'
+    )
+    style_images: list[str] | None = param(
+        None, 'Photo anchors giving the style, 2 per set, e.g. ["photo/cat", ...]; empty: drawn.'
+    )
+    accompaniments: list[str] | None = param(
+        None, 'Accompaniment anchors, 2 per set, e.g. ["accompaniment/4", ...]; empty: drawn.'
+    )
 
     def problems(self) -> list[str]:
         from modeling.vis2mus.stimuli import anchor_key_problems

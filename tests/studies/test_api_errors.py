@@ -23,7 +23,8 @@ def test_refusals_carry_their_status_and_every_problem(api):
     )
     assert invalid.status_code == 400
     assert invalid.json()["problems"] == [
-        "Unknown design parameter 'size'",
+        "Unknown design parameter 'size'; this kind takes trial_type, n_options, "
+        "n_test_trials, n_preview_per_class.",
         "n_options must be a whole number from 2 to 6",
     ]
 

@@ -148,7 +148,10 @@ def test_unknown_design_parameters_are_refused():
         services.study_create(
             name="x", kind="uploaded_set", design_params={"n_options": 9, "colour": "red"}
         )
-    assert "Unknown design parameter 'colour'" in caught.value.problems
+    assert (
+        "Unknown design parameter 'colour'; this kind takes trial_type, n_options, "
+        "n_test_trials, n_preview_per_class." in caught.value.problems
+    )
     assert "n_options must be a whole number from 2 to 6" in caught.value.problems
 
 

@@ -41,7 +41,11 @@ def refusal(kind: str, **values) -> list[str]:
         ({"model_run": 2**63}, "model_run must be the id of a model run"),
         ({"tool_after_debrief": "yes"}, "tool_after_debrief must be true or false"),
         ({"tool_after_debrief": 1}, "tool_after_debrief must be true or false"),
-        ({"colour": "red"}, "Unknown design parameter 'colour'"),
+        (
+            {"colour": "red"},
+            "Unknown design parameter 'colour'; this kind takes checkpoint, model_run, "
+            "tool_after_debrief, n_anchors, strength, pictures, music.",
+        ),
         (
             {"n_anchors": 2, "pictures": "photo/coffee"},
             "pictures must be a list of 2 anchor keys like 'photo/...'.",
@@ -77,7 +81,12 @@ def test_transformation_parameters_are_refused_with_their_sentence(kind, values,
         ({"n_sets": 4}, "n_sets must be a whole number from 1 to 3"),
         ({"style_iterations": 0}, "style_iterations must be a whole number from 1 to 300"),
         ({"style_iterations": 301}, "style_iterations must be a whole number from 1 to 300"),
-        ({"strength": 0.5}, "Unknown design parameter 'strength'"),
+        (
+            {"strength": 0.5},
+            "Unknown design parameter 'strength'; this kind takes checkpoint, model_run, "
+            "tool_after_debrief, n_sets, style_iterations, sketches, melodies, style_images, "
+            "accompaniments.",
+        ),
         ({"tool_after_debrief": None}, "tool_after_debrief must be true or false"),
         (
             {"n_sets": 1, "sketches": ["photo/cat", "sketch/horse"]},
