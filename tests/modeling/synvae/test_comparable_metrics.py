@@ -162,3 +162,9 @@ def test_synvae_row_names_both_mi_estimators_and_says_whether_its_kl_is_comparab
     assert set(row["accuracy_by_classifier_seed"]) == {"7"}
     assert row["melodies"]["melodies"] == len(x)
     assert row["melody_decoding"].startswith("argmax")
+
+
+def test_nwj_on_too_few_pairs_stays_near_zero_instead_of_far_below_it():
+    x, y = torch.randn(40, 64), torch.randn(40, 64)
+    estimate = nwj_lower_bound(x, y, steps=200, batch_size=16, seed=0)
+    assert -0.5 < estimate.nats <= 0.5

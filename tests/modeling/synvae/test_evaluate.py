@@ -42,6 +42,7 @@ def test_evaluate_command_measures_both_rows_and_writes_them_only_when_asked(
     monkeypatch.setattr(evaluate_module, "load_image_set", lambda *_, **__: synthetic_images())
     argv = ["--threads", "1", "evaluate", "--synvae-ckpt", str(synvae_path)]
     argv += ["--visvae-ckpt", str(visvae_path), "--preset", "tiny", "--classifier-epochs", "3"]
+    argv += ["--more-classifier-seeds", "1"]
     before = file_sha256(synvae_path), file_sha256(visvae_path)
 
     result = main(argv)
@@ -49,6 +50,11 @@ def test_evaluate_command_measures_both_rows_and_writes_them_only_when_asked(
     for row in ("visvae", "synvae"):
         assert {"mse", "kl", "p_at_10", "accuracy"} <= set(result["metrics"][row])
     assert "mi_nats" in result["metrics"]["synvae"]
+    assert "mi_nwj_sampled_nats" in result["metrics"]["synvae"]
+    by_classifier = result["metrics"]["accuracy_by_classifier"]
+    assert [row["seed"] for row in by_classifier] == [0, 1]
+    assert by_classifier[0]["synvae_accuracy"] == result["metrics"]["synvae"]["accuracy"]
+    assert all(0.0 <= row["real_test_accuracy"] <= 1.0 for row in by_classifier)
     assert result["metrics"]["visvae"]["mse"] == trained["metrics"]["visvae"]["mse"]
     printed = capsys.readouterr().out
     assert "| model | mse | kl | p_at_10 | accuracy | mi_nats |" in printed
