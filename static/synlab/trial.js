@@ -6,6 +6,9 @@
 // fragment the page includes, templates/participant/trial_screen.html), swapped in place: one
 // request per answer.
 // Without fetch, or when it fails, the form posts normally and the server shows the next page.
+// Each trial arrives with its neutral instruction; the reprimand (data-listen-first) is said only
+// after an answer that came too early. Key hints (.key-hint, and the status lines that name keys)
+// show only once a key was pressed in this tab: a touch or mouse user never sees them.
 //
 // Clips play through Web Audio where the browser has it: each clip is decoded once and started
 // on the audio clock, so the moment the last required clip ends is known on the clock the
@@ -26,6 +29,7 @@
   var decodedClips = {};  // url -> Promise of an AudioBuffer
   var current = null;  // the clip playing through Web Audio: {clip, source, startsAt, duration}
   var state;
+  var KEYBOARD_USED = "synlab-keyboard-used";  // sessionStorage: a key was pressed in this tab
 
   function radios() { return Array.prototype.slice.call(form.querySelectorAll('input[name="choice"]')); }
   function clips() { return Array.prototype.slice.call(form.querySelectorAll("audio.clip")); }
@@ -39,6 +43,21 @@
   function allHeard() { return mustHear().every(function (clip) { return state.heard[clip.id]; }); }
   function canAnswer() { return !requireListen || allHeard(); }
   function say(text) { status.textContent = text; }
+  function screenData() { return document.getElementById("trial-screen").dataset; }
+  function instruction() { return requireListen ? screenData().instruction : ""; }
+
+  // ----- key hints, only for people who use the keyboard -----
+  function keyboardUsed() { return document.documentElement.classList.contains("keyboard-used"); }
+  function noteKeyboardUse() {
+    if (keyboardUsed()) { return; }
+    document.documentElement.classList.add("keyboard-used");
+    try { window.sessionStorage.setItem(KEYBOARD_USED, "true"); } catch (ignored) { /* storage off */ }
+  }
+  function rememberedKeyboardUse() {
+    try { return window.sessionStorage.getItem(KEYBOARD_USED) === "true"; } catch (ignored) { return false; }
+  }
+  // The message that names keys for keyboard users, or its wording without keys.
+  function keyedMessage(name) { return keyboardUsed() ? data[name] : data[name + "Pointer"]; }
   function newState() {
     return {
       heard: {}, furthest: {}, plays: 0, pauses: 0, hidden: false, readySince: null, sent: false,
@@ -62,7 +81,7 @@
     state.furthest[clip.id] = 1;
     state.heard[clip.id] = true;
     if (!before && allHeard() && endedAtAudioClock !== undefined) { state.listenedAt = endedAtAudioClock; }
-    say(allHeard() ? data.msgFinished : data.msgPlayOthers);
+    say(allHeard() ? keyedMessage("msgFinished") : data.msgPlayOthers);
     refresh();
   }
 
@@ -198,7 +217,7 @@
       bar.textContent = progressPercent + "%";
     }
     next.prefetch.forEach(function (url) { document.head.appendChild(element("link", { rel: "prefetch", href: url })); });
-    say(requireListen ? data.msgListenFirst : "");
+    say(instruction());
     refresh();
     heading.focus();
   }
@@ -236,6 +255,7 @@
   });
 
   document.addEventListener("keydown", function (event) {
+    noteKeyboardUse();
     if (event.altKey || event.ctrlKey || event.metaKey) { return; }
     var key = event.key;
     if (key === "p" || key === "P") {
@@ -256,8 +276,8 @@
   form.addEventListener("submit", function (event) {
     var chosen = radios().some(function (radio) { return radio.checked; });
     if (state.sent) { event.preventDefault(); return; }
-    if (!canAnswer()) { event.preventDefault(); say(data.msgListenFirst); return; }
-    if (!chosen) { event.preventDefault(); say(data.msgChooseFirst); return; }
+    if (!canAnswer()) { event.preventDefault(); say(screenData().listenFirst); return; }
+    if (!chosen) { event.preventDefault(); say(keyedMessage("msgChooseFirst")); return; }
     state.sent = true;
     if (current) { noteHeard(current.clip, (context.currentTime - current.startsAt) / current.duration); }
     form.elements.rt_ms.value = String(Math.round(event.timeStamp - (state.readySince || 0)));
@@ -283,6 +303,7 @@
     if (context && window.fetch) { preloadClips(); } else { clips().forEach(watchElement); }
   }
 
+  if (rememberedKeyboardUse()) { noteKeyboardUse(); }
   state = newState();
   startWatching();
   refresh();
