@@ -7,7 +7,7 @@ Two steps, so that the GPU machine needs nothing it lacks (it has torch but no m
     python -m modeling.synvae.gpu_train prepare --corpus-cache var/synvae/melody_corpus_all.npz \\
         --data var/synvae/gpu
     # there (modeling/synvae/gpu_train.sh runs this with the carried folder and $OUT):
-    python -m modeling.synvae.gpu_train run --data var/synvae/gpu --out $OUT --budget-s 480
+    python -m modeling.synvae.gpu_train run --data var/synvae/gpu --out $OUT --budget-s 420
 
 ``run`` splits the budget over four phases (MusicVAE small 30%, big 25%, SynVAE 30%, the rest
 for evaluation and writing). Each MusicVAE first times a few scheduled-sampling steps, sizes its
@@ -268,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     go.add_argument("--data", required=True, type=Path)
     go.add_argument("--out", required=True, type=Path)
     go.add_argument("--work", type=Path, default=Path("/tmp/synvae_gpu_work"))
-    go.add_argument("--budget-s", type=float, default=480.0)
+    go.add_argument("--budget-s", type=float, default=420.0)
     go.add_argument("--presets", nargs="+", default=["small", "big"])
     go.add_argument("--max-steps", type=int, help="cap each MusicVAE (a CPU rehearsal)")
     go.add_argument("--synvae-preset", default="gpu_budget")

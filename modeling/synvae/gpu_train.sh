@@ -8,7 +8,7 @@
 set -euo pipefail
 : "${OUT:?set OUT to the folder the results go to}"
 DATA=${SYNVAE_GPU_DATA:-var/synvae/gpu}
-BUDGET=${1:-480}
+BUDGET=${1:-420}
 PY=${PYTHON:-python3}
 export PYTHONUNBUFFERED=1
 mkdir -p "$OUT"
