@@ -284,12 +284,14 @@ class StudyAddForm(StudyForm):
             name, size = upload.name, upload.size
         self.data = self.data.copy()
         self.data["held_upload"] = token
-        self.fields["source_upload"].help_text = format_html(
+        note = format_html(
             "Kept from your last try: <strong>{}</strong> ({} kB). Leave this empty to use it, "
             "or choose another zip.",
             name,
             max(1, round(size / 1024)),
         )
+        # The bound field copied the help text while the form was cleaned: set both.
+        self.fields["source_upload"].help_text = self["source_upload"].help_text = note
 
 
 HELD_UPLOAD_GONE = (

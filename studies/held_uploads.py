@@ -13,19 +13,19 @@ HOLD_FOR; it is removed when the study is created from it.
 
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 FOLDER = "uploads/held"
 HOLD_FOR = timedelta(hours=24)
 MAX_HELD_PER_OWNER = 3
-TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+TOKEN = re.compile(r"[0-9a-f]{16}[A-Za-z0-9_-]{24}")  # when it was kept (ns, hex), then random
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class HeldUpload:
 def upload_hold(*, upload: File, owner_id: int) -> HeldUpload:
     """Keep a checked upload for the owner's next try; returns its token."""
     held_uploads_expire(owner_id=owner_id, keep=MAX_HELD_PER_OWNER - 1)
-    token = secrets.token_urlsafe(24)
+    token = f"{time.time_ns():016x}{secrets.token_urlsafe(18)}"
     name = file_name(upload.name or "")
     upload.seek(0)
     default_storage.save(f"{owner_folder(owner_id)}/{token}/{name}", upload)
@@ -72,14 +72,10 @@ def held_uploads_expire(*, owner_id: int, keep: int = MAX_HELD_PER_OWNER) -> Non
     folder = owner_folder(owner_id)
     if not default_storage.exists(folder):
         return
-    tokens = default_storage.listdir(folder)[0]
-    ages = sorted(
-        ((default_storage.get_modified_time(f"{folder}/{token}"), token) for token in tokens),
-        reverse=True,
-    )
-    too_old = timezone.now() - HOLD_FOR
-    for rank, (modified, token) in enumerate(ages):
-        if rank >= keep or modified < too_old:
+    newest_first = sorted(default_storage.listdir(folder)[0], reverse=True)
+    too_old = time.time_ns() - HOLD_FOR.total_seconds() * 1e9
+    for rank, token in enumerate(newest_first):
+        if rank >= keep or not TOKEN.fullmatch(token) or int(token[:16], 16) < too_old:
             remove_folder(f"{folder}/{token}")
 
 

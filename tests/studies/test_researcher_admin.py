@@ -1,8 +1,13 @@
 """Researchers create and edit studies in the admin; every change goes through the services."""
 
+import html
 import json
+import re
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
+from django.test import Client
 
 from studies import services
 from studies.models import Study
@@ -85,3 +90,39 @@ def test_the_admin_preview_needs_a_generated_study(client, researcher):
     refused = client.get(f"/admin/studies/study/{draft.pk}/preview/", follow=True)
     assert b"Generate the study before previewing it." in refused.content
     assert client.get("/admin/studies/study/999999/preview/").status_code == 404
+
+
+PROLIFIC_QUERY = (
+    "?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}&SESSION_ID={{%SESSION_ID%}}"
+)
+
+
+def test_a_live_studys_page_shows_its_full_link_for_prolific_with_a_copy_button(client, researcher):
+    study = create_built_study()
+    client.force_login(researcher)
+    page = client.get(f"/admin/studies/study/{study.pk}/change/").content.decode()
+    fields = dict(re.findall(r'<input type="text" readonly id="([a-z-]+)" value="([^"]+)"', page))
+    link = f"http://testserver/s/{study.slug}/"
+    assert html.unescape(fields["prolific-link"]) == link + PROLIFIC_QUERY
+    assert html.unescape(fields["direct-link"]) == link
+    assert 'data-copy="prolific-link" hidden>Copy</button>' in page
+    assert '<script src="/static/synlab/admin_study.js"></script>' in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), "no inline script (CSP)"
+    entered = Client().get(html.unescape(fields["prolific-link"]).replace("http://testserver", ""))
+    assert entered.status_code == 200, "the pasted link opens the study (Prolific fills the ids)"
+
+    secure = client.get(f"/admin/studies/study/{study.pk}/change/", secure=True).content.decode()
+    assert f'value="https://testserver/s/{study.slug}/?PROLIFIC_PID=' in secure
+
+
+def test_a_study_that_is_not_live_says_how_to_open_its_link(client, researcher):
+    study = create_built_study(publish=False)
+    client.force_login(researcher)
+    page = client.get(f"/admin/studies/study/{study.pk}/change/").content.decode()
+    assert "Publish the study to open its link." in page
+    assert "prolific-link" not in page
+
+
+def test_the_copy_script_is_a_static_file():
+    source = Path(finders.find("synlab/admin_study.js")).read_text(encoding="utf-8")
+    assert "navigator.clipboard" in source and "button.copy-link" in source
