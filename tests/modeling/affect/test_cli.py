@@ -4,11 +4,14 @@ and rank answer with files."""
 import json
 
 import numpy as np
+import pytest
 import soundfile
 from PIL import Image
 
 from modeling.affect.cli import main
 from modeling.affect.generated import item_media
+
+pytestmark = pytest.mark.slow  # needs the session's generated set and a tiny ACP-Net
 
 
 def test_evaluate_reproduces_the_held_out_numbers_stored_at_training(

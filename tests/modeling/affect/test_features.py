@@ -122,6 +122,7 @@ def test_a_missing_or_unreadable_file_is_refused(tmp_path):
         music_features_file(junk)
 
 
+@pytest.mark.slow  # a fresh interpreter imports librosa
 def test_the_command_prints_the_193_numbers_as_a_json_list(tmp_path, a440):
     path = tmp_path / "tone.wav"
     soundfile.write(path, tone(), SR, subtype="FLOAT")
@@ -132,6 +133,7 @@ def test_the_command_prints_the_193_numbers_as_a_json_list(tmp_path, a440):
     assert np.allclose(numbers, a440, rtol=1e-3, atol=1e-3)
 
 
+@pytest.mark.slow  # a fresh interpreter imports librosa
 def test_the_command_says_why_it_refuses_silence(tmp_path):
     path = tmp_path / "silence.wav"
     soundfile.write(path, np.zeros(4 * SR, dtype=np.float32), SR)

@@ -33,6 +33,7 @@ def test_the_planted_recipes_are_the_documented_ones():
     )
 
 
+@pytest.mark.slow  # the session's generated set (72 clips)
 def test_the_set_says_plainly_that_it_is_generated_and_not_emotion_data(affect_set):
     description = affect_set.description
     assert description["source"] == "generated" and "not emotion data" in description["what"]
@@ -40,6 +41,7 @@ def test_the_set_says_plainly_that_it_is_generated_and_not_emotion_data(affect_s
     assert description["settings"] == {"per_class": 24, "seed": 0, "image_size": 32, "version": 1}
 
 
+@pytest.mark.slow  # the session's generated set (72 clips)
 def test_every_class_is_split_70_10_20_and_each_item_keeps_its_clip_with_its_picture(affect_set):
     assert affect_set.paired and affect_set.images.shape == (72, 32, 32, 3)
     assert affect_set.music.shape == (72, 193) and np.isfinite(affect_set.music).all()
@@ -52,6 +54,7 @@ def test_every_class_is_split_70_10_20_and_each_item_keeps_its_clip_with_its_pic
     assert len(pictures) == len(clips) == len(labels) == 15
 
 
+@pytest.mark.slow  # the session's generated set (72 clips)
 def test_shuffled_labels_no_longer_follow_the_content_but_pairs_stay_together(affect_set):
     shuffled = affect_set.with_shuffled_labels(seed=3)
     assert (shuffled.image_labels == shuffled.music_labels).all()
@@ -108,12 +111,14 @@ def test_generation_is_deterministic_and_refuses_too_few_items():
         generate_affect_set(per_class=5)
 
 
+@pytest.mark.slow  # the session's generated set (72 clips)
 def test_an_item_can_be_rendered_again_as_stimulus_files(affect_set):
     files = item_media(affect_set, 0, image_size=64)
     assert files["png"].startswith(b"\x89PNG") and files["flac"].startswith(b"fLaC")
     assert files["mid"].startswith(b"MThd")
 
 
+@pytest.mark.slow  # the session's generated set (72 clips)
 def test_a_checkpoint_description_rebuilds_the_same_set_from_its_cache(affect_set, affect_var_dir):
     from modeling.affect.generated import generated_set_name
 

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from modeling.affect.runs import RUN_KINDS, check_affect_data
 from modeling.runs import RunRequest
 
@@ -36,6 +38,7 @@ def test_the_declarations_import_no_torch():
     assert done.stdout.strip() == "False"
 
 
+@pytest.mark.slow  # generates 18 clips and trains
 def test_a_tiny_run_trains_reports_progress_and_returns_its_checkpoint(tmp_path):
     (kind,) = RUN_KINDS
     progress = []

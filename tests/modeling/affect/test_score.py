@@ -6,11 +6,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from modeling.affect.score import AffectScorer
 
 ROOT = Path(__file__).resolve().parents[3]
+
+pytestmark = pytest.mark.slow  # needs the session's generated set and a tiny ACP-Net
 
 
 def test_a_clip_ranks_the_pictures_of_its_own_class_first(tiny_acpnet, affect_set):

@@ -1,7 +1,11 @@
 """ACP-Net on the generated set: it recovers the planted correspondence on held-out pictures
 and clips, and it does not when the labels are shuffled."""
 
+import pytest
+
 from modeling.checkpoint_io import load_checkpoint
+
+pytestmark = pytest.mark.slow  # trains tiny ACP-Nets on the session's generated set
 
 
 def test_acpnet_recovers_the_planted_correspondence_on_held_out_pairs(tiny_acpnet):

@@ -69,6 +69,7 @@ def test_one_step_lowers_the_loss_of_a_tiny_model():
     assert model.embed_music(music).shape == (30, 10) and model.cca_image(images).shape == (30, 10)
 
 
+@pytest.mark.slow  # the session's generated set
 def test_the_picture_descriptor_sees_warmth_brightness_and_corners(affect_set):
     descriptors = {
         name: image_descriptor(affect_set.images[affect_set.image_labels == label][0])

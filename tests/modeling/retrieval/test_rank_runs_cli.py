@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from modeling.retrieval.cli import main
@@ -14,6 +15,8 @@ from modeling.retrieval.runs import RUN_KINDS
 from modeling.runs import RunRequest
 
 ROOT = Path(__file__).resolve().parents[3]
+
+pytestmark = pytest.mark.slow  # generates and trains (tens of seconds)
 
 
 def test_a_clip_ranks_the_pictures_of_its_class_first(tiny_retrieval, affect_set):

@@ -1,7 +1,11 @@
 """TNN-C-CCA on the generated set: it recovers the planted structure on held-out clips and
 pictures, beats Cluster-CCA alone and a random projection, and does not with shuffled labels."""
 
+import pytest
+
 from modeling.checkpoint_io import load_checkpoint
+
+pytestmark = pytest.mark.slow  # trains tiny TNN-C-CCAs on the session's generated set
 
 
 def test_the_model_retrieves_the_right_class_both_ways(tiny_retrieval):
