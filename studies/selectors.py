@@ -4,11 +4,12 @@ A selector returns what it found, None when there is nothing (the caller decides
 is a 404), or raises a domain error (studies.errors); it never answers HTTP itself.
 """
 
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, field
 
-from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from studies.models import (
     Assignment,
@@ -20,6 +21,7 @@ from studies.models import (
     Stimulus,
     Study,
     Trial,
+    TrialOption,
     TrialReference,
 )
 from studies.signing import media_url
@@ -117,27 +119,45 @@ class TrialScreen:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class ScheduledTrial:
+    """An assignment as the screen needs it: its place in the list, trial and option order."""
+
+    sequence: int
+    trial_public_id: str
+    option_order: list[int]
+
+
 def trial_screen(participant: Participant, index: int) -> TrialScreen | None:
     """Trial `index` of the participant's list, options in their screen order; None past the end.
 
     One query (this assignment and the next); the trials' options come from trial_facts.
     """
-    assignments = {
-        assignment.sequence: assignment
-        for assignment in Assignment.objects.filter(
+    scheduled = [
+        ScheduledTrial(sequence, str(public_id), option_order)
+        for sequence, public_id, option_order in Assignment.objects.filter(
             participant_id=participant.pk, sequence__in=[index, index + 1]
-        ).select_related("trial")
-    }
-    current = assignments.get(index)
+        ).values_list("sequence", "trial__public_id", "option_order")
+    ]
+    return trial_screen_of(participant, index, scheduled)
+
+
+def trial_screen_of(
+    participant: Participant, index: int, scheduled: list[ScheduledTrial]
+) -> TrialScreen | None:
+    """trial_screen from assignments already read (the answer path's statement returns them):
+    no query while the trials' facts are in this process's cache."""
+    by_sequence = {item.sequence: item for item in scheduled}
+    current = by_sequence.get(index)
     if current is None:
         return None
-    facts = trial_facts(current.trial)
-    upcoming = assignments.get(index + 1)
+    facts = trial_facts_by_public_id(current.trial_public_id)
+    upcoming = by_sequence.get(index + 1)
     return TrialScreen(
         index=index,
         number=index + 1,
         total=participant.trial_count,
-        trial=str(current.trial.public_id),
+        trial=current.trial_public_id,
         trial_type=facts.trial_type,
         prompt=screen_stimulus(participant, facts.prompt, use=f"t{index}-prompt"),
         options=tuple(
@@ -160,11 +180,11 @@ def screen_stimuli(facts: "TrialFacts", option_order: list[int]) -> list["Stimul
     return [facts.options[option_id].stimulus for option_id in option_order]
 
 
-def prefetch_urls(participant: Participant, upcoming: Assignment | None) -> list[str]:
+def prefetch_urls(participant: Participant, upcoming: ScheduledTrial | None) -> list[str]:
     """The links trial_screen will give the next trial's media (the browser cache serves them)."""
     if upcoming is None:
         return []
-    facts = trial_facts(upcoming.trial)
+    facts = trial_facts_by_public_id(upcoming.trial_public_id)
     index = upcoming.sequence
     links = [media_url(participant, facts.prompt, use=f"t{index}-prompt")]
     for position, stimulus in enumerate(screen_stimuli(facts, upcoming.option_order)):
@@ -344,6 +364,7 @@ class TrialFacts:
     prompt: StimulusFacts
     options: dict[int, OptionFacts]
     references: tuple[StimulusFacts, ...] = ()  # shown for reference, in order
+    trial_id: int = field(default=0, kw_only=True)
 
     @property
     def minimum_listening_s(self) -> float:
@@ -359,6 +380,10 @@ class TrialFacts:
             if o.stimulus.kind == Stimulus.Kind.AUDIO
         )
 
+    @property
+    def correct_option_ids(self) -> list[int]:
+        return [option_id for option_id, option in self.options.items() if option.is_correct]
+
 
 def stimulus_facts(stimulus: Stimulus) -> StimulusFacts:
     return StimulusFacts(
@@ -371,18 +396,88 @@ def stimulus_facts(stimulus: Stimulus) -> StimulusFacts:
     )
 
 
+class ProcessCache:
+    """A bounded least-recently-used map kept in this process's memory, shared by its threads.
+
+    For what never changes once written (a built trial's facts, keyed by its random public
+    id): no network round trip to a shared cache, no pickling. Each gunicorn worker fills its
+    own on first use."""
+
+    def __init__(self, *, max_entries: int):
+        self.max_entries = max_entries
+        self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.entries.get(key)
+            if value is not None:
+                self.entries.move_to_end(key)
+            return value
+
+    def put_many(self, items: dict) -> None:
+        with self.lock:
+            self.entries.update(items)
+            while len(self.entries) > self.max_entries:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+TRIAL_FACTS = ProcessCache(max_entries=50_000)
+
+
 def trial_facts(trial: Trial) -> TrialFacts:
-    """Cached per trial (keyed by its random public id): trials never change once built."""
-    key = f"synlab.trial-facts.{trial.public_id}"
-    facts = cache.get(key)
+    """A trial's facts, from this process's cache (trials never change once built)."""
+    facts = trial_facts_by_public_id(str(trial.public_id))
     if facts is None:
-        options = trial.options.select_related("stimulus")
-        references = TrialReference.objects.filter(trial=trial).select_related("stimulus")
-        facts = TrialFacts(
-            trial_type=trial.trial_type,
-            prompt=stimulus_facts(Stimulus.objects.get(pk=trial.prompt_id)),
-            options={o.pk: OptionFacts(stimulus_facts(o.stimulus), o.is_correct) for o in options},
-            references=tuple(stimulus_facts(r.stimulus) for r in references.order_by("order")),
-        )
-        cache.set(key, facts, timeout=3600)
+        raise Trial.DoesNotExist(f"trial {trial.public_id} is gone")
     return facts
+
+
+def trial_facts_by_public_id(public_id: str) -> TrialFacts | None:
+    """None when there is no such trial. A miss loads every trial of the trial's study at once
+    (4 queries), so a worker pays once per study, not once per trial."""
+    facts = TRIAL_FACTS.get(public_id)
+    if facts is None:
+        TRIAL_FACTS.put_many(study_trial_facts_load(public_id))
+        facts = TRIAL_FACTS.get(public_id)
+    return facts
+
+
+def trial_facts_forget() -> None:
+    """Empty this process's cache of trial facts (a cold worker, in tests and benchmarks)."""
+    TRIAL_FACTS.clear()
+
+
+def study_trial_facts_load(public_id: str) -> dict[str, TrialFacts]:
+    """The facts of every trial of the study that holds trial `public_id`, by public id."""
+    try:
+        study_id = Trial.objects.filter(public_id=public_id).values_list("phase__study_id").first()
+    except ValidationError:  # not a UUID
+        return {}
+    if study_id is None:
+        return {}
+    trials = (
+        Trial.objects.filter(phase__study_id=study_id[0])
+        .select_related("prompt")
+        .prefetch_related(
+            Prefetch("options", TrialOption.objects.select_related("stimulus")),
+            Prefetch("references", TrialReference.objects.select_related("stimulus")),
+        )
+    )
+    return {
+        str(trial.public_id): TrialFacts(
+            trial_type=trial.trial_type,
+            prompt=stimulus_facts(trial.prompt),
+            options={
+                o.pk: OptionFacts(stimulus_facts(o.stimulus), o.is_correct)
+                for o in trial.options.all()
+            },
+            references=tuple(stimulus_facts(r.stimulus) for r in trial.references.all()),
+            trial_id=trial.pk,
+        )
+        for trial in trials
+    }

@@ -223,10 +223,11 @@
   }
 
   function sendAnswer() {
-    var body = new FormData(form);
+    var fields = {};  // sent as JSON: the server parses no multipart body per answer
+    new FormData(form).forEach(function (value, name) { fields[name] = value; });
     fetch(data.answerUrl, {
-      method: "POST", body: body, credentials: "same-origin",
-      headers: { "X-CSRFToken": form.elements.csrfmiddlewaretoken.value }
+      method: "POST", body: JSON.stringify(fields), credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": form.elements.csrfmiddlewaretoken.value }
     }).then(function (response) {
       return response.json().then(function (reply) { return { ok: response.ok, code: response.status, reply: reply }; });
     }).then(function (result) {
