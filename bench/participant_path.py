@@ -22,6 +22,7 @@ none duplicated), and the per-request query counts of the answer path are printe
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -343,15 +344,20 @@ class SimulatedParticipant(HttpClient):
         trial, csrf = page_trial(self.page), form_csrf(self.page)
         for index in range(trials):
             answer = {
-                "csrfmiddlewaretoken": csrf,
                 "trial": trial,
-                "choice": self.rng.randrange(N_OPTIONS),
-                "rt_ms": self.rng.randint(400, 4000),
-                "plays": 1,
+                "choice": str(self.rng.randrange(N_OPTIONS)),
+                "rt_ms": str(self.rng.randint(400, 4000)),
+                "plays": "1",
                 "heard_to_end": "true",
                 "client_sent_at": datetime.now(UTC).isoformat(),
             }
-            posted = self.request("POST", f"{self.path}answer", kind="answer POST", data=answer)
+            posted = self.request(  # as static/synlab/trial.js sends it: JSON, token in a header
+                "POST",
+                f"{self.path}answer",
+                kind="answer POST",
+                data=json.dumps(answer),
+                headers={"Content-Type": "application/json", "X-CSRFToken": csrf},
+            )
             reply = self.expect(posted, 200).json()
             self.answers += 1
             if reply["next"] is None:
@@ -708,12 +714,15 @@ def request_costs(*, slug: str, trials: int) -> dict[str, RequestCost]:
         trial = page_trial(page)
         if trial is None:
             break
-        answer = {"stage": "test", "trial": trial, "choice": 0, "rt_ms": 900, "plays": 1}
+        answer = {"trial": trial, "choice": "0", "rt_ms": "900", "plays": "1"}
         answer["heard_to_end"] = "true"
+        body = json.dumps(answer)
         replies: list[dict] = []
         samples["answer POST"].append(
             measured(
-                lambda a=answer, into=replies: into.append(client.post(f"{location}answer", a))
+                lambda b=body, into=replies: into.append(
+                    client.post(f"{location}answer", b, content_type="application/json")
+                )
             )
         )
         reply = replies[0].json()
