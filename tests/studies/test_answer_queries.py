@@ -85,3 +85,23 @@ def test_the_fast_path_keeps_every_rule_of_the_answer(live_study):
     assert following.served_at is not None
     assert reply["next"]["trial"] == str(following.trial.public_id)
     assert reply["progress_percent"] > 0
+
+
+def test_an_answer_sooner_than_the_clips_last_is_marked_too_fast(live_study):
+    """The statement works out 'too fast' itself: from when the trial was served."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from studies.models import Study
+
+    Study.objects.filter(pk=live_study.pk).update(require_full_listen=True)
+    bot = Bot(client=Client(), study_slug=live_study.slug)
+    trial = first_trial(bot)
+    hasty = send_as_script(bot, trial, 0)["next"]["trial"]
+    Assignment.objects.filter(participant__token=bot.token, sequence=1).update(
+        served_at=timezone.now() - timedelta(minutes=5)
+    )
+    send_as_script(bot, hasty, 0)
+    answers = Response.objects.filter(participant__token=bot.token).order_by("sequence")
+    assert [answer.too_fast for answer in answers] == [True, False]
