@@ -161,9 +161,15 @@ def _grouped_bars(axes, rows: pd.DataFrame, *, conditions: list[str]) -> None:
         for yi, n in zip(y, part["n_participants"], strict=True):
             if pd.notna(n):
                 axes.text(1.01, yi, f"n={int(n)}", transform=at_right, va="center", fontsize=7)
-    axes.set_yticks(np.arange(len(groups)), [str(g).replace("_", " ") for g in groups], fontsize=8)
+    axes.set_yticks(np.arange(len(groups)), [group_label(g) for g in groups], fontsize=8)
     axes.invert_yaxis()
     axes.set_xlim(0, 1)
+
+
+def group_label(value) -> str:
+    """A stored answer value as people write it: "prefer_not_to_say" -> "Prefer not to say"."""
+    text = str(value).replace("_", " ")
+    return text[:1].upper() + text[1:]
 
 
 def position_figure(report: Report) -> ReportFigure | None:

@@ -141,3 +141,11 @@ def test_long_tables_continue_on_the_next_page_under_their_header():
     assert all("wilson_low" in text for text in trial_pages), "the header repeats"
     rows = "\n".join(trial_pages)
     assert all(f"\n{trial}\n" in rows for trial in report.tables["trials"]["trial"])
+
+
+def test_demographic_groups_are_labelled_as_people_write_them():
+    from analysis.plot_breakdowns import group_label
+
+    assert group_label("prefer_not_to_say") == "Prefer not to say"
+    assert group_label("18-24") == "18-24"
+    assert group_label("amateur") == "Amateur"
