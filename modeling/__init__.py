@@ -23,8 +23,6 @@ code) and ``python -m modeling.<family> train|evaluate|generate``:
   map, music style transfer, and the measured equivariance
   (``python -m modeling.vis2mus equivariance``).
 
-Slots for the coming families (each gets its package when its issue lands, not before):
-
 - ``chronology/`` (issue 12): music and image features and the chronological triplet network
   (image and music branches into one 128-d embedding, triplets by year distance), evaluated with
   Precision@K / AD@K against a shuffled-year baseline.
@@ -32,4 +30,7 @@ Slots for the coming families (each gets its package when its issue lands, not b
   features``) and ACP-Net, the image/music affective correspondence classifier.
 - ``retrieval/`` (issue 13): Cluster-CCA followed by a triplet network, cross-modal retrieval
   scored by MAP in both directions.
+
+Every family's run kinds are listed in ``runs.FAMILY_RUN_MODULES``: the `gpu` queue workers
+train them as model runs.
 """

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
-FAMILY_RUN_MODULES = ("modeling.synvae.runs", "modeling.vis2mus.runs")
+FAMILY_RUN_MODULES = (
+    "modeling.synvae.runs",
+    "modeling.vis2mus.runs",
+    "modeling.chronology.runs",
+    "modeling.affect.runs",
+    "modeling.retrieval.runs",
+)
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,9 @@ class ModelRun(Job):
         SYNVAE = "synvae", "SynVAE (image -> music -> image)"
         BETA_GRID = "beta_grid", "SynVAE beta grid"
         VIS2MUS = "vis2mus", "Vis2Mus chord/texture VAE (2-bar polyphony)"
+        CHRONOLOGY = "chronology", "Chronological triplet network (music21 corpus, by year)"
+        ACPNET = "acpnet", "ACP-Net affective correspondence (picture + 193-d music)"
+        RETRIEVAL = "retrieval", "Cluster-CCA + triplet network (clip <-> picture retrieval)"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)

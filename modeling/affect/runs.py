@@ -1,8 +1,5 @@
 """The affect family's model runs (see modeling/runs.py): ACP-Net. Training code is imported
 only inside ``train``.
-
-Not yet listed in ``modeling.runs.FAMILY_RUN_MODULES``: the platform needs the matching
-``ModelRun.Kind`` value (``acpnet``, with this label) and its migration first.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
 """The chronology family's model runs (see modeling/runs.py): the chronological triplet network
 on the offline music corpus. Training code is imported only inside `train`.
-
-Not yet listed in ``modeling.runs.FAMILY_RUN_MODULES``: the platform needs the matching
-``ModelRun.Kind`` value (and its migration) first.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
 """The retrieval family's model runs (see modeling/runs.py): Cluster-CCA + triplet network.
 Training code is imported only inside ``train``.
-
-Not yet listed in ``modeling.runs.FAMILY_RUN_MODULES``: the platform needs the matching
-``ModelRun.Kind`` value (``retrieval``, with this label) and its migration first.
 """
 
 from __future__ import annotations

@@ -18,8 +18,7 @@ def test_the_run_kind_offers_three_sizes_and_checks_its_parameters():
     assert check_chronology({"max_works_per_source": 1}) == [
         "max_works_per_source must be a whole number from 3 to 2000."
     ]
-    # Registered by the lead together with ModelRun.Kind and its migration.
-    assert "modeling.chronology.runs" not in FAMILY_RUN_MODULES
+    assert "modeling.chronology.runs" in FAMILY_RUN_MODULES, "the workers can train it"
 
 
 @pytest.mark.slow  # parses 16 small music21 works and trains 60 steps
