@@ -39,13 +39,18 @@ OTREE_DB = "postgres://postgres@127.0.0.1:5432/synlab_bench_otree"
 
 @dataclass(frozen=True)
 class Integrity:
+    """expected: participants x trials; acknowledged: answers the server replied to with
+    success. Lost means acknowledged but not stored; answers a failed client never got a
+    reply for (a reset connection) are `expected - acknowledged`, shown as failures."""
+
     expected: int
     stored: int
     duplicated: int
+    acknowledged: int = 0
 
     @property
     def lost(self) -> int:
-        return self.expected - (self.stored - self.duplicated)
+        return max(0, self.acknowledged - (self.stored - self.duplicated))
 
 
 def loads(args) -> list[Load]:
@@ -88,7 +93,8 @@ def run_synlab(args, work: Path) -> list[tuple[Outcome, Integrity]]:
             outcome = drive(site, load)
             stored, duplicated = synlab_answers(slug)
             expected = load.participants * trials
-            results.append((outcome, Integrity(expected, stored - stored_before, duplicated)))
+            check = Integrity(expected, stored - stored_before, duplicated, outcome.record.answers)
+            results.append((outcome, check))
             stored_before = stored
     finally:
         synlab_bench.stop_gunicorn(server)
@@ -124,7 +130,8 @@ def run_otree(args, work: Path) -> list[tuple[Outcome, Integrity]]:
             outcome = drive(OtreeSite(base_url=server.base_url, join_url=join_url), load)
             stored = otree_answers()
             expected = load.participants * load.trials
-            results.append((outcome, Integrity(expected, stored - stored_before, 0)))
+            check = Integrity(expected, stored - stored_before, 0, outcome.record.answers)
+            results.append((outcome, check))
             stored_before = stored
     finally:
         server.stop()
