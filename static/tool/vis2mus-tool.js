@@ -25,6 +25,11 @@
   var latest = 0;
   var settleTimer = null;
   var pollTimer = null;
+  // What the server said about the values the page was opened with (e.g. a clamped slider)
+  // stays on screen until the researcher changes something.
+  var carried = Array.prototype.map.call(notes.querySelectorAll("p"), function (line) {
+    return line.textContent;
+  });
 
   function query() {
     return new URLSearchParams(new FormData(form)).toString();
@@ -49,7 +54,8 @@
   function say(text, problems) {
     status.textContent = text;
     notes.textContent = "";
-    (problems || []).forEach(function (line) {
+    var fresh = (problems || []).filter(function (line) { return carried.indexOf(line) < 0; });
+    carried.concat(fresh).forEach(function (line) {
       var paragraph = document.createElement("p");
       paragraph.textContent = line;
       notes.appendChild(paragraph);
@@ -137,6 +143,7 @@
     history.replaceState(null, "", "?" + parameters);
     result.dataset.status = "pending";
     waitingSince = null;
+    carried = [];
     say("Rendering…");
     ask(latest, parameters, performance.now(), autoplay.checked);
   }

@@ -80,6 +80,9 @@ def test_a_researcher_moves_a_slider_with_the_keyboard_and_hears_the_music_chang
 
     page.goto(f"{live_server.url}/researcher/vis2mus-tool/?brightness=3&contrast=-0.5")
     assert "Brightness 3 is outside [-1, 1]; 1 was used." in page.inner_text("#tool-notes")
+    page.wait_for_selector("#tool-result[data-status=ready]", timeout=RENDER_WAIT_MS)
+    clamped = page.inner_text("#tool-notes")
+    assert "Brightness 3 is outside [-1, 1]; 1 was used." in clamped, "still said once rendered"
     assert page.input_value("#brightness") == "1"
     page.goto(f"{live_server.url}/researcher/vis2mus-tool/?texture=texture/99")
     assert "There is no music anchor 'texture/99'." in page.inner_text("#tool-notes")
