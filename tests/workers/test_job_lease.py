@@ -24,9 +24,9 @@ REDO_WITHIN_S = 15
 TRAINING_TIMEOUT_S = 600
 
 
-def tiny_melody_run(name: str) -> ModelRun:
+def tiny_melody_run(name: str, *, max_works: int = 4) -> ModelRun:
     return training.model_run_create(
-        name=name, kind="musicvae", params={"preset": "tiny", "max_works": 4}
+        name=name, kind="musicvae", params={"preset": "tiny", "max_works": max_works}
     )
 
 
@@ -38,9 +38,20 @@ def finished(run: ModelRun) -> ModelRun | None:
 def running_past_its_lease(run: ModelRun) -> ModelRun | None:
     """The first attempt, still running after its heartbeat renewed the lease at least once."""
     row = ModelRun.objects.get(pk=run.pk)
+    assert row.status not in (ModelRun.Status.SUCCEEDED, ModelRun.Status.FAILED), (
+        f"{row.name} ended ({row.status}) before it could be caught running: make it longer"
+    )
     if row.status != ModelRun.Status.RUNNING or row.attempts != 1:
         return None
     return row if (row.heartbeat_at - row.started_at).total_seconds() > LEASE_S else None
+
+
+def running_first_attempt(run: ModelRun) -> ModelRun | None:
+    row = ModelRun.objects.get(pk=run.pk)
+    assert row.status not in (ModelRun.Status.SUCCEEDED, ModelRun.Status.FAILED), (
+        f"{row.name} ended ({row.status}) before it could be caught running"
+    )
+    return row if row.status == ModelRun.Status.RUNNING and row.attempts == 1 else None
 
 
 def claimed_again(run: ModelRun) -> ModelRun | None:
@@ -85,8 +96,10 @@ def test_a_run_outlives_its_lease_once_and_is_redone_once_when_its_worker_is_kil
     assert (done.finished_at - done.started_at).total_seconds() > 2 * LEASE_S
     assert stored_files(done) == ["musicvae.pt"]
 
-    run = tiny_melody_run("worker killed")
-    running = wait_for(lambda: running_past_its_lease(run), timeout=120)
+    # Killed as soon as it runs: once torch and the corpus are warm, a tiny run can end before
+    # its heartbeat has renewed the lease (the first run above showed the renewal).
+    run = tiny_melody_run("worker killed", max_works=12)
+    running = wait_for(lambda: running_first_attempt(run), timeout=120)
     doomed = next(w for w in workers if w.process.pid == pid_of(running))
     doomed.kill()
 
