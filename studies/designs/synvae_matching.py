@@ -23,6 +23,7 @@ from studies.designs import (
     param,
     whole_number,
 )
+from studies.designs.checkpoints import model_checkpoint
 from studies.media import MediaError, probe_audio, probe_image
 from studies.models import ModelRun, Phase, Study, Trial
 from studies.stimuli import StimulusStore
@@ -84,20 +85,12 @@ class Params(DesignParams):
 
 
 def checkpoint_path(params: Params) -> Path:
-    if params.model_run is not None:
-        run = ModelRun.objects.filter(pk=params.model_run).first()
-        if (
-            run is None
-            or run.kind != ModelRun.Kind.SYNVAE
-            or run.status != ModelRun.Status.SUCCEEDED
-        ):
-            raise DesignError([f"Model run {params.model_run} is not a succeeded SynVAE run."])
-        return Path(run.checkpoint)
-    path = Path(params.checkpoint)
-    path = path if path.is_absolute() else Path(settings.BASE_DIR) / path
-    if not path.exists():
-        raise DesignError([f"The checkpoint {params.checkpoint} does not exist."])
-    return path
+    return model_checkpoint(
+        checkpoint=params.checkpoint,
+        model_run=params.model_run,
+        kind=ModelRun.Kind.SYNVAE,
+        family="SynVAE",
+    )
 
 
 def prepare(*, study: Study) -> dict:

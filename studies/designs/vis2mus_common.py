@@ -14,8 +14,6 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.conf import settings
-
 from studies.designs import (
     DesignError,
     DesignParams,
@@ -26,6 +24,7 @@ from studies.designs import (
     param,
     whole_number,
 )
+from studies.designs.checkpoints import model_checkpoint
 from studies.media import MediaError, probe_audio, probe_image
 from studies.models import ModelRun, Phase, Study, Trial
 from studies.stimuli import StimulusStore
@@ -107,20 +106,12 @@ def is_strength(value) -> bool:
 
 def checkpoint_path(params: Vis2MusParams) -> Path:
     """The checkpoint file a study names, directly or through a succeeded Vis2Mus model run."""
-    if params.model_run is not None:
-        run = ModelRun.objects.filter(pk=params.model_run).first()
-        if (
-            run is None
-            or run.kind != ModelRun.Kind.VIS2MUS
-            or run.status != ModelRun.Status.SUCCEEDED
-        ):
-            raise DesignError([f"Model run {params.model_run} is not a succeeded Vis2Mus run."])
-        return Path(run.checkpoint)
-    path = Path(params.checkpoint)
-    path = path if path.is_absolute() else Path(settings.BASE_DIR) / path
-    if not path.exists():
-        raise DesignError([f"The checkpoint {params.checkpoint} does not exist."])
-    return path
+    return model_checkpoint(
+        checkpoint=params.checkpoint,
+        model_run=params.model_run,
+        kind=ModelRun.Kind.VIS2MUS,
+        family="Vis2Mus",
+    )
 
 
 def loaded_model(params: Vis2MusParams):
