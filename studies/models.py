@@ -222,6 +222,9 @@ class Trial(models.Model):
         IMAGE_TO_AUDIO = "image_to_audio", "Image prompt, audio options"
         TRANSFORMATION = "transformation", "Transformed image, audio options, anchor pair shown"
         STYLE_FUSION = "style_fusion", "Fused image, audio options, anchor pairs shown"
+        AUDIO_TO_AUDIO = "audio_to_audio", "Audio prompt, audio options"
+        PAIR_JUDGEMENT = "pair_judgement", "A clip and an image shown together, yes/no options"
+        GROUPING = "grouping", "Sort the options into groups (drag and drop or keys)"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="trials")
@@ -262,12 +265,25 @@ class TrialReference(models.Model):
 
 class TrialOption(models.Model):
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="options")
-    stimulus = models.ForeignKey(Stimulus, on_delete=models.PROTECT, related_name="option_of")
+    stimulus = models.ForeignKey(
+        Stimulus,
+        on_delete=models.PROTECT,
+        related_name="option_of",
+        null=True,
+        blank=True,
+        help_text="Empty for a worded option (yes / no), which has a label instead",
+    )
+    label = models.CharField(
+        max_length=100, blank=True, help_text="What a worded option says (e.g. 'Yes, it fits')"
+    )
     order = models.PositiveIntegerField(
         help_text="Canonical order; screen order is per participant"
     )
     is_correct = models.BooleanField(default=False)
-    identity = models.CharField(max_length=255, help_text="Category for agreement statistics")
+    identity = models.CharField(
+        max_length=255,
+        help_text="Category for agreement statistics (a grouping item's true group)",
+    )
 
     class Meta:
         ordering = ["trial", "order"]
@@ -384,8 +400,23 @@ class Assignment(models.Model):
 class Response(models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="responses")
     trial = models.ForeignKey(Trial, on_delete=models.PROTECT, related_name="responses")
-    chosen = models.ForeignKey(TrialOption, on_delete=models.PROTECT, related_name="+")
+    chosen = models.ForeignKey(
+        TrialOption,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="The option chosen; empty for a grouping, whose answer is its placements",
+    )
     is_correct = models.BooleanField()
+    placements = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="A grouping's answer: option id -> the participant's group number",
+    )
+    score = models.FloatField(
+        null=True, blank=True, help_text="A grouping's adjusted Rand index against the truth"
+    )
     position = models.PositiveSmallIntegerField(help_text="Screen position chosen (0 = first)")
     sequence = models.PositiveIntegerField(
         help_text="Index of the trial in this participant's list"
@@ -461,4 +492,5 @@ class AuditEvent(models.Model):
 
 
 # The job rows live in their own module; imported here so Django finds them with the others.
+from studies.import_models import ImportBatch, ImportedItem  # noqa: E402, F401
 from studies.job_models import GenerationJob, Job, ModelRun  # noqa: E402, F401
