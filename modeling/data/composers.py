@@ -208,3 +208,111 @@ def work_years(path: str) -> tuple[int, int, str]:
     if source in COMPOSERS:
         return start, end, "composer's active years"
     return start, end, "collection's years"
+
+
+# Composers of recorded repertoire who are not folders of music21's corpus (MAESTRO's piano
+# repertoire, above all), kept apart from COMPOSERS so that the corpus' sources stay its
+# folders. Life dates; ``active`` only where the first and last works are well known.
+OTHER_COMPOSERS: dict[str, Composer] = {
+    "albeniz": Composer("Isaac Albéniz", 1860, 1909, active=(1880, 1909)),
+    "alkan": Composer("Charles-Valentin Alkan", 1813, 1888),
+    "arensky": Composer("Anton Arensky", 1861, 1906),
+    "balakirev": Composer("Mily Balakirev", 1837, 1910),
+    "barber": Composer("Samuel Barber", 1910, 1981, active=(1928, 1978)),
+    "bartok": Composer("Béla Bartók", 1881, 1945, active=(1898, 1945)),
+    "berg": Composer("Alban Berg", 1885, 1935, active=(1904, 1935)),
+    "bizet": Composer("Georges Bizet", 1838, 1875, active=(1855, 1875)),
+    "brahms": Composer("Johannes Brahms", 1833, 1897, active=(1851, 1896)),
+    "busoni": Composer("Ferruccio Busoni", 1866, 1924),
+    "clementi": Composer("Muzio Clementi", 1752, 1832),
+    "czerny": Composer("Carl Czerny", 1791, 1857),
+    "debussy": Composer("Claude Debussy", 1862, 1918, active=(1879, 1917)),
+    "dukas": Composer("Paul Dukas", 1865, 1935),
+    "faure": Composer("Gabriel Fauré", 1845, 1924, active=(1861, 1924)),
+    "franck": Composer("César Franck", 1822, 1890),
+    "ginastera": Composer("Alberto Ginastera", 1916, 1983, active=(1934, 1983)),
+    "glinka": Composer("Mikhail Glinka", 1804, 1857),
+    "godowsky": Composer("Leopold Godowsky", 1870, 1938),
+    "granados": Composer("Enrique Granados", 1867, 1916, active=(1886, 1916)),
+    "grieg": Composer("Edvard Grieg", 1843, 1907, active=(1858, 1907)),
+    "hummel": Composer("Johann Nepomuk Hummel", 1778, 1837),
+    "janacek": Composer("Leoš Janáček", 1854, 1928),
+    "kreisler": Composer("Fritz Kreisler", 1875, 1962),
+    "liszt": Composer("Franz Liszt", 1811, 1886, active=(1822, 1886)),
+    "medtner": Composer("Nikolai Medtner", 1880, 1951),
+    "mendelssohn": Composer("Felix Mendelssohn", 1809, 1847, active=(1820, 1847)),
+    "messiaen": Composer("Olivier Messiaen", 1908, 1992, active=(1928, 1992)),
+    "mussorgsky": Composer("Modest Mussorgsky", 1839, 1881),
+    "paganini": Composer("Niccolò Paganini", 1782, 1840),
+    "poulenc": Composer("Francis Poulenc", 1899, 1963, active=(1917, 1963)),
+    "prokofiev": Composer("Sergei Prokofiev", 1891, 1953, active=(1902, 1953)),
+    "rachmaninoff": Composer("Sergei Rachmaninoff", 1873, 1943, active=(1890, 1940)),
+    "rameau": Composer("Jean-Philippe Rameau", 1683, 1764, active=(1706, 1764)),
+    "ravel": Composer("Maurice Ravel", 1875, 1937, active=(1893, 1932)),
+    "saint_saens": Composer("Camille Saint-Saëns", 1835, 1921),
+    "scarlatti": Composer("Domenico Scarlatti", 1685, 1757),
+    "scriabin": Composer("Alexander Scriabin", 1872, 1915, active=(1886, 1914)),
+    "shostakovich": Composer("Dmitri Shostakovich", 1906, 1975, active=(1919, 1975)),
+    "stravinsky": Composer("Igor Stravinsky", 1882, 1971, active=(1902, 1966)),
+    "szymanowski": Composer("Karol Szymanowski", 1882, 1937),
+    "tchaikovsky": Composer("Pyotr Ilyich Tchaikovsky", 1840, 1893, active=(1854, 1893)),
+}
+
+# Other spellings of composers' names (normalised as by ``composer_key``) -> their key.
+COMPOSER_ALIASES: dict[str, str] = {
+    "bach": "bach",
+    "j s bach": "bach",
+    "joseph haydn": "haydn",
+    "franz joseph haydn": "haydn",
+    "frederic francois chopin": "chopin",
+    "fryderyk chopin": "chopin",
+    "w a mozart": "mozart",
+    "felix mendelssohn bartholdy": "mendelssohn",
+    "sergei rachmaninov": "rachmaninoff",
+    "sergej rachmaninoff": "rachmaninoff",
+    "alexander scriabin": "scriabin",
+    "alexander skryabin": "scriabin",
+    "peter ilyich tchaikovsky": "tchaikovsky",
+    "pyotr tchaikovsky": "tchaikovsky",
+    "modest petrovich mussorgsky": "mussorgsky",
+    "modeste mussorgsky": "mussorgsky",
+    "george frederic handel": "handel",
+    "georg friedrich handel": "handel",
+    "georg friedrich haendel": "handel",
+    "robert schumann": "schumann_robert",
+    "clara schumann": "schumann_clara",
+    "isaac albeniz": "albeniz",
+    "leos janacek": "janacek",
+    "nikolai medtner": "medtner",
+    "nikolay medtner": "medtner",
+}
+
+
+def composer_key(name: str) -> str:
+    """A composer's name as the tables compare it: accents, punctuation and case removed."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    plain = "".join(char if char.isalnum() else " " for char in plain.lower())
+    return " ".join(plain.split())
+
+
+def _names_to_keys() -> dict[str, str]:
+    names = {composer_key(c.name): key for key, c in {**COMPOSERS, **OTHER_COMPOSERS}.items()}
+    return {**names, **COMPOSER_ALIASES}
+
+
+def composer_named(name: str) -> Composer | None:
+    """The composer a full name (as MAESTRO's ``canonical_composer`` writes it, any accents
+    or case) refers to, from COMPOSERS or OTHER_COMPOSERS; None when the tables lack them."""
+    key = _names_to_keys().get(composer_key(name))
+    if key is None:
+        return None
+    return COMPOSERS.get(key) or OTHER_COMPOSERS[key]
+
+
+def composer_active_years(composer: Composer) -> tuple[int, int]:
+    """First and last year of a composer's working life: the recorded ``active`` years, else
+    from age 20 to death (as :func:`source_period` counts it)."""
+    return composer.active if composer.active is not None else (composer.born + 20, composer.died)
