@@ -195,7 +195,7 @@ def response_row(response: dict, context: ExportContext) -> dict:
         "participant_status": participant_status(participant),
         "failed_catch": context.failed_catch.get(participant["pk"], 0),
         "failed_screening": participant["stage"] == Participant.Stage.SCREENED_OUT,
-        "chosen_class": response["chosen_class"],
+        "chosen_class": response["chosen_class"] or "",  # a worded option has no stimulus
         "correct_position": index_or_none(screen, trial.get("correct_option")),
         "participant_flags": flags_text(participant["flags"]),
         "client_sent_at": stored_time_text(response["client_sent"]),

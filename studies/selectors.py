@@ -83,6 +83,10 @@ class ScreenStimulus:
 class ScreenOption(ScreenStimulus):
     position: int  # 0-based place on the screen: the answer's `choice`
     number: int  # what the participant sees and presses: position + 1
+    label: str = field(default="", kw_only=True)  # a worded option's words (kind "worded")
+
+
+WORDED = "worded"  # ScreenOption.kind of an option with words and no medium (no link)
 
 
 @dataclass(frozen=True)
@@ -161,12 +165,8 @@ def trial_screen_of(
         trial_type=facts.trial_type,
         prompt=screen_stimulus(participant, facts.prompt, use=f"t{index}-prompt"),
         options=tuple(
-            ScreenOption(
-                **asdict(screen_stimulus(participant, stimulus, use=f"t{index}-o{position}")),
-                position=position,
-                number=position + 1,
-            )
-            for position, stimulus in enumerate(screen_stimuli(facts, current.option_order))
+            screen_option(participant, facts.options[option_id], index=index, position=position)
+            for position, option_id in enumerate(current.option_order)
         ),
         prefetch=tuple(prefetch_urls(participant, upcoming)),
         references=tuple(
@@ -176,7 +176,28 @@ def trial_screen_of(
     )
 
 
-def screen_stimuli(facts: "TrialFacts", option_order: list[int]) -> list["StimulusFacts"]:
+def screen_option(
+    participant: Participant, option: "OptionFacts", *, index: int, position: int
+) -> ScreenOption:
+    """An option in its screen place: its medium's link for that place, or its words."""
+    if option.stimulus is None:
+        return ScreenOption(
+            kind=WORDED,
+            url="",
+            description="",
+            label=option.label,
+            position=position,
+            number=position + 1,
+        )
+    return ScreenOption(
+        **asdict(screen_stimulus(participant, option.stimulus, use=f"t{index}-o{position}")),
+        position=position,
+        number=position + 1,
+    )
+
+
+def screen_stimuli(facts: "TrialFacts", option_order: list[int]) -> list["StimulusFacts | None"]:
+    """The options' stimuli in screen order (None for a worded option)."""
     return [facts.options[option_id].stimulus for option_id in option_order]
 
 
@@ -188,7 +209,8 @@ def prefetch_urls(participant: Participant, upcoming: ScheduledTrial | None) -> 
     index = upcoming.sequence
     links = [media_url(participant, facts.prompt, use=f"t{index}-prompt")]
     for position, stimulus in enumerate(screen_stimuli(facts, upcoming.option_order)):
-        links.append(media_url(participant, stimulus, use=f"t{index}-o{position}"))
+        if stimulus is not None:
+            links.append(media_url(participant, stimulus, use=f"t{index}-o{position}"))
     for number, stimulus in enumerate(facts.references):
         links.append(media_url(participant, stimulus, use=f"t{index}-r{number}"))
     return links
@@ -352,8 +374,9 @@ class StimulusFacts:
 
 @dataclass(frozen=True)
 class OptionFacts:
-    stimulus: StimulusFacts
+    stimulus: StimulusFacts | None  # None: a worded option (its label says it)
     is_correct: bool
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -372,12 +395,12 @@ class TrialFacts:
         option (image prompt: 2 clips in a transformation test, 4 pieces in a style test).
         Reference clips were heard in the preview; hearing them again is the participant's
         choice."""
-        if self.trial_type == Trial.Type.AUDIO_TO_IMAGE:
+        if self.trial_type in (Trial.Type.AUDIO_TO_IMAGE, Trial.Type.PAIR_JUDGEMENT):
             return self.prompt.duration_s or 0.0
         return sum(
             o.stimulus.duration_s or 0.0
             for o in self.options.values()
-            if o.stimulus.kind == Stimulus.Kind.AUDIO
+            if o.stimulus is not None and o.stimulus.kind == Stimulus.Kind.AUDIO
         )
 
     @property
@@ -473,7 +496,11 @@ def study_trial_facts_load(public_id: str) -> dict[str, TrialFacts]:
             trial_type=trial.trial_type,
             prompt=stimulus_facts(trial.prompt),
             options={
-                o.pk: OptionFacts(stimulus_facts(o.stimulus), o.is_correct)
+                o.pk: OptionFacts(
+                    stimulus_facts(o.stimulus) if o.stimulus_id is not None else None,
+                    o.is_correct,
+                    o.label,
+                )
                 for o in trial.options.all()
             },
             references=tuple(stimulus_facts(r.stimulus) for r in trial.references.all()),

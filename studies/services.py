@@ -185,7 +185,8 @@ def trials_create(phase: Phase, numbered: Sequence[tuple[int, TrialPlan]], ids: 
     TrialOption.objects.bulk_create(
         TrialOption(
             trial=row,
-            stimulus_id=ids[option.stimulus],
+            stimulus_id=None if option.stimulus is None else ids[option.stimulus],
+            label=option.label,
             order=order,
             is_correct=option.is_correct,
             identity=option.identity,

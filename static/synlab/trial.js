@@ -37,8 +37,10 @@
   function optionClips() { return Array.prototype.slice.call(form.querySelectorAll("audio.option-clip")); }
   function referenceClips() { return Array.prototype.slice.call(form.querySelectorAll("audio.reference-clip")); }
   function mustHear() {
-    // Audio prompt: the prompt clip. Image prompt: every option clip (not the references).
-    return trialType() === "audio_to_image" ? [document.getElementById("prompt-audio")] : optionClips();
+    // Audio prompt (and a clip judged with a picture): the prompt clip. Image prompt: every
+    // option clip (not the references).
+    var promptFirst = trialType() === "audio_to_image" || trialType() === "pair_judgement";
+    return promptFirst ? [document.getElementById("prompt-audio")] : optionClips();
   }
   function allHeard() { return mustHear().every(function (clip) { return state.heard[clip.id]; }); }
   function canAnswer() { return !requireListen || allHeard(); }
@@ -231,6 +233,11 @@
     }).then(function (response) {
       return response.json().then(function (reply) { return { ok: response.ok, code: response.status, reply: reply }; });
     }).then(function (result) {
+      if (result.code === 503) {  // the database is restarting: the same answer again, soon
+        say(result.reply.error || "");
+        window.setTimeout(sendAnswer, 1000 * (result.reply.retry_after_s || 5));
+        return;
+      }
       if (!result.ok) {
         say(result.reply.error || "");
         if (result.code === 409 || result.code === 403) { window.location.assign(result.reply.redirect || window.location.href); }

@@ -46,6 +46,10 @@ The plan (plain dataclasses, no ORM):
               is_correct, identity)], class_label, condition="main", is_catch=False,
               references=[<stimulus key>, ...])
 
+A worded option has no stimulus: `OptionPlan(stimulus=None, is_correct, identity,
+label="Yes, it fits")` (the pair_judgement screen's Yes / No); its label is stored on the
+TrialOption and shown through gettext, so a design marks it with gettext_noop.
+
 `references` are stimuli shown with the trial for reference, never an answer (the anchor pair
 of a Vis2Mus transformation test, the four pairs of a style test): in order, an image followed
 by a clip shown as one pair, each clip playable (key R plays the first) but not required.
@@ -93,6 +97,10 @@ DESIGN_MODULES = {
     "vis2mus_brightness": "studies.designs.vis2mus_brightness",
     "vis2mus_contrast": "studies.designs.vis2mus_contrast",
     "vis2mus_style": "studies.designs.vis2mus_style",
+    "style_grouping": "studies.designs.style_grouping",
+    "affect_matching": "studies.designs.affect_matching",
+    "emotion_matching": "studies.designs.emotion_matching",
+    "retrieval_check": "studies.designs.retrieval_check",
 }
 
 
@@ -151,9 +159,10 @@ class DesignParams:
 
 @dataclass(frozen=True)
 class OptionPlan:
-    stimulus: str  # the key of a stimulus of the study
+    stimulus: str | None  # the key of a stimulus of the study; None for a worded option
     is_correct: bool
     identity: str  # the category compared across raters (usually the class)
+    label: str = ""  # what a worded option says ("Yes, it fits"); shown through gettext
 
 
 @dataclass(frozen=True)
@@ -187,7 +196,7 @@ class StudyPlan:
             for trial in phase.trials
             for key in (
                 trial.prompt,
-                *(option.stimulus for option in trial.options),
+                *(option.stimulus for option in trial.options if option.stimulus is not None),
                 *trial.references,
             )
         }
