@@ -98,7 +98,6 @@ DESIGN_MODULES = {
     "vis2mus_contrast": "studies.designs.vis2mus_contrast",
     "vis2mus_style": "studies.designs.vis2mus_style",
     "style_grouping": "studies.designs.style_grouping",
-    "style_grouping": "studies.designs.style_grouping",
     "affect_matching": "studies.designs.affect_matching",
     "emotion_matching": "studies.designs.emotion_matching",
     "retrieval_check": "studies.designs.retrieval_check",
