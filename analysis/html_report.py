@@ -54,6 +54,7 @@ def render_html(report: Report, *, figures: list[ReportFigure] | None = None) ->
         _notes_section(report),
         _exclusions_section(report),
         _conditions_section(report),
+        _signal_detection_section(report),
         _tests_section(report),
         _figures_section(figures),
         _tables_section(report),
@@ -126,6 +127,29 @@ def _conditions_section(report: Report) -> str:
         f"<p class='meta'>{_e(CONDITIONS_NOTE)}</p>"
         f"<table>{header}{rows}</table>"
     )
+
+
+def _signal_detection_section(report: Report) -> str:
+    """d' and c of the yes/no conditions (analysis.signal_detection), when there are any."""
+    summary = report.tables.get("signal_detection")
+    if summary is None or len(summary) == 0:
+        return ""
+    participants = report.tables["signal_detection_participants"]
+    return (
+        "<h2>Signal detection (yes/no conditions)</h2>"
+        f"<p class='meta'>{_e(SIGNAL_DETECTION_NOTE)}</p>"
+        f"{_table_html(summary)}"
+        f"<details><summary>d' and c per participant ({len(participants)} rows)</summary>"
+        f"{_table_html(participants)}</details>"
+    )
+
+
+SIGNAL_DETECTION_NOTE = (
+    "Hits: 'yes' where the answer is yes; false alarms: 'yes' where it is no. Rates with the "
+    "log-linear correction (+0.5 to hits and false alarms, +1 to trial counts). d' = 0 is "
+    "chance; c > 0 leans to 'no', c < 0 to 'yes'. pooled_p: one-sided z-test of the pooled "
+    "d' > 0; participant_p: one-sided t-test of the participants' mean d' > 0."
+)
 
 
 def _tests_section(report: Report) -> str:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from analysis import accuracy, choices
+from analysis import accuracy, choices, signal_detection
 from analysis.agreement import Agreement, RaterPolicy, condition_agreement
 from analysis.combined import rules_by_study, separate_studies, study_names
 from analysis.exclusions import ExclusionRules, ExclusionSummary, apply_exclusions
@@ -166,6 +166,7 @@ def build_report(
     elif len(kept) == 0:
         notes.warn("data", "no answers are left after exclusions: nothing can be computed.")
     report.tables = build_tables(kept, level=1 - alpha, notes=notes)
+    report.tables |= signal_detection_tables(kept)
     report.conditions = [
         _analyse_condition(
             condition,
@@ -185,6 +186,7 @@ def build_report(
     report.tables["table1"] = table_one(report.conditions, level=1 - alpha)
     report.tests_used = describe_tests(report, n_bootstrap=n_bootstrap, mixed_model=mixed_model)
     _note_data_gaps(kept, notes=notes)
+    _note_model_agreement(report.conditions, notes=notes)
     return report
 
 
@@ -236,6 +238,28 @@ def build_tables(answers: pd.DataFrame, *, level: float, notes: Notes) -> dict[s
         "class_confusion": choices.class_confusion(answers),
     }
     return tables
+
+
+def signal_detection_tables(answers: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """d' and c of the yes/no conditions (analysis.signal_detection); none without one."""
+    summary = signal_detection.condition_signal_detection(answers)
+    if len(summary) == 0:
+        return {}
+    return {
+        "signal_detection": summary,
+        "signal_detection_participants": signal_detection.participant_signal_detection(answers),
+    }
+
+
+def _note_model_agreement(conditions: list[ConditionResult], *, notes: Notes) -> None:
+    """A condition named "agreement with ..." (retrieval_check) scores the model, not people."""
+    for result in conditions:
+        if result.condition.startswith("agreement with"):
+            notes.info(
+                f"agreement [{result.condition}]",
+                "the 'correct' option is the model's pick: accuracy here is the share of "
+                "answers that agree with the model, not how often people were right.",
+            )
 
 
 def _demographics(answers: pd.DataFrame, *, level: float, notes: Notes) -> pd.DataFrame:
@@ -394,6 +418,8 @@ def describe_tests(report: Report, *, n_bootstrap: int, mixed_model: bool) -> li
             "logit(1/k) by a one-sided normal test, its sd from the Laplace approximation given "
             "the variance components."
         )
+    if "signal_detection" in report.tables:
+        lines.append(signal_detection.TESTS_USED)
     return lines
 
 
