@@ -128,7 +128,7 @@ def bam_class(row: dict[str, str], emotions: list[str]) -> str:
             continue
         if value not in BAM_VALUES:
             raise ValueError(
-                f"emotion_{emotion} is {row[f'emotion_{emotion}']!r}, not one of "
+                f"the value {row[f'emotion_{emotion}']!r} in emotion_{emotion} is not one of "
                 f"{', '.join(BAM_VALUES)}."
             )
         if value == "positive":

@@ -7,7 +7,17 @@ from collections import Counter
 
 from studies.import_models import ImportBatch
 
-KIND_WORDS = {"image": "images", "midi": "MIDI files", "audio": "audio clips"}
+KIND_WORDS = {
+    "image": ("image", "images"),
+    "midi": ("MIDI file", "MIDI files"),
+    "audio": ("audio clip", "audio clips"),
+}
+
+
+def counted(kind: str, count: int) -> str:
+    """ "1 image", "3 audio clips"."""
+    one, many = KIND_WORDS.get(kind, (kind, kind))
+    return f"{count} {one if count == 1 else many}"
 
 
 def import_report(batch: ImportBatch) -> str:

@@ -125,6 +125,7 @@ def take_row(
         except MediaError as error:
             pending.refuse(row.line, f"{ref.name} cannot be used: {error}.")
             return
+        made = distinct(made, already=[media.sha256 for _, media in prepared])
         for media in made:
             if media.sha256 in pending.item_lines:
                 line = pending.item_lines[media.sha256]
@@ -137,6 +138,16 @@ def take_row(
         pending.item_lines[media.sha256] = row.line
         pending.items.append(store_item(pending.batch, row, source_file, media))
     pending.rows_taken += 1
+
+
+def distinct(made: list[PreparedMedia], *, already: list[str]) -> list[PreparedMedia]:
+    """A row's files without repeats: a recording that loops gives each sound once."""
+    seen, kept = set(already), []
+    for media in made:
+        if media.sha256 not in seen:
+            seen.add(media.sha256)
+            kept.append(media)
+    return kept
 
 
 def store_item(

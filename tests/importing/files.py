@@ -29,7 +29,15 @@ def write_image(path: Path, *, size=(64, 48), colour=(200, 40, 40), format=None)
 
 def write_tone(path: Path, *, seconds: float, pitch_hz: float = 440.0, rate: int = 8000) -> Path:
     t = np.arange(int(seconds * rate)) / rate
-    soundfile.write(path, 0.3 * np.sin(2 * np.pi * pitch_hz * t), rate)
+    swell = 0.2 + 0.1 * t / seconds  # slowly louder, so no two clips are the same
+    soundfile.write(path, swell * np.sin(2 * np.pi * pitch_hz * t), rate)
+    return path
+
+
+def write_loop(path: Path, *, seconds: float, rate: int = 8000) -> Path:
+    """A steady 400 Hz tone: every whole-second stretch of it is the same."""
+    t = np.arange(int(seconds * rate)) / rate
+    soundfile.write(path, 0.3 * np.sin(2 * np.pi * 400 * t), rate)
     return path
 
 
