@@ -23,9 +23,7 @@ def counted(kind: str, count: int) -> str:
 def import_report(batch: ImportBatch) -> str:
     """Plain text: the batch, rows taken and refused, items by kind, notes, each refusal."""
     kinds = Counter(batch.items.values_list("kind", flat=True))
-    made = ", ".join(
-        f"{count} {KIND_WORDS.get(kind, kind)}" for kind, count in sorted(kinds.items())
-    )
+    made = ", ".join(counted(kind, count) for kind, count in sorted(kinds.items()))
     settings = ", ".join(f"{key} {value}" for key, value in batch.import_settings.items())
     lines = [
         f"Import {batch.pk}: {batch.name} ({batch.get_format_display()}, from {batch.source_name})",
