@@ -53,6 +53,15 @@ class Bot:
         correct = assignment.trial.options.get(is_correct=True).pk
         return assignment.option_order.index(correct)
 
+    def worded_choice(self, page_html: str, words: str) -> int:
+        """Where the worded option that says `words` is on the screen ("Yes, it fits", "No")."""
+        options = re.findall(
+            r'name="choice" value="(\d+)".*?<span class="option-words">([^<]*)</span>',
+            page_html,
+            flags=re.S,
+        )
+        return next(int(position) for position, said in options if said.strip() == words)
+
     def fetch_media(self, page_html: str) -> dict[str, bytes]:
         """Every picture and clip the page shows (prompt, options, references), by link."""
         links = re.findall(r'src="(/p/[^"]+/m/[^"]+)"', page_html)
