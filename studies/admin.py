@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 
 from studies import (  # admin_data registers the data pages
     admin_data,  # noqa: F401
+    admin_imports,  # noqa: F401  (registers the import pages)
     enrolment,
     generation,
     held_uploads,
