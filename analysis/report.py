@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from analysis import accuracy, choices, signal_detection
+from analysis import accuracy, choices, grouping, signal_detection, year_gap
 from analysis.agreement import Agreement, RaterPolicy, condition_agreement
 from analysis.combined import rules_by_study, separate_studies, study_names
 from analysis.exclusions import ExclusionRules, ExclusionSummary, apply_exclusions
@@ -119,6 +119,7 @@ def build_report(
     rater_policy: RaterPolicy = "subsample",
     mixed_model: bool = True,
     seed: int = 0,
+    groupings: pd.DataFrame | list[dict] | None = None,
 ) -> Report:
     """Every statistic of a report, from one answers table (columns: docs/analysis.md).
 
@@ -130,6 +131,7 @@ def build_report(
     alpha: test level; intervals are two-sided at 1 - alpha. n_bootstrap: participant
     resamples for the kappa intervals. rater_policy: how trials with unequal rater
     counts are made equal for Fleiss' kappa. mixed_model: fit the binomial mixed model.
+    groupings: the grouping table (studies/grouping_table.py), analysed by analysis.grouping.
     """
     notes = Notes()
     if not isinstance(answers, pd.DataFrame):  # e.g. the platform's answer_table rows
@@ -161,12 +163,15 @@ def build_report(
         notes=notes,
         studies=study_names(clean) if len(study_names(clean)) > 1 else [],
     )
-    if len(clean) == 0:
+    grouped = groupings is not None and len(groupings) > 0
+    if len(clean) == 0 and not grouped:
         notes.warn("data", "the study has no answers: nothing can be computed.")
-    elif len(kept) == 0:
+    elif len(kept) == 0 and len(clean) > 0:
         notes.warn("data", "no answers are left after exclusions: nothing can be computed.")
     report.tables = build_tables(kept, level=1 - alpha, notes=notes)
     report.tables |= signal_detection_tables(kept)
+    report.tables |= year_gap_tables(kept, level=1 - alpha, notes=notes)
+    report.tables |= grouping.grouping_report_tables(groupings, seed=seed)
     report.conditions = [
         _analyse_condition(
             condition,
@@ -248,6 +253,19 @@ def signal_detection_tables(answers: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {
         "signal_detection": summary,
         "signal_detection_participants": signal_detection.participant_signal_detection(answers),
+    }
+
+
+def year_gap_tables(answers: pd.DataFrame, *, level: float, notes: Notes) -> dict:
+    """Accuracy against the year gap of the period matching conditions (analysis.year_gap):
+    the logistic fits and the accuracy per gap band; none without such a condition."""
+    fits, bands = year_gap.year_gap_analysis(answers, level=level, notes=notes)
+    if len(bands) == 0:
+        return {}
+    columns = list(year_gap.YearGapFit.__dataclass_fields__)
+    return {
+        "year_gap": pd.DataFrame([fit.to_dict() for fit in fits], columns=columns),
+        "year_gap_bands": bands,
     }
 
 
@@ -420,6 +438,10 @@ def describe_tests(report: Report, *, n_bootstrap: int, mixed_model: bool) -> li
         )
     if "signal_detection" in report.tables:
         lines.append(signal_detection.TESTS_USED)
+    if "year_gap" in report.tables:
+        lines.append(year_gap.TESTS_USED)
+    if "grouping" in report.tables:
+        lines.append(grouping.tests_used(report.tables))
     return lines
 
 
