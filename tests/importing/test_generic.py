@@ -113,3 +113,32 @@ def test_impossible_settings_import_nothing(tmp_path, media_dir):
             media_dir=media_dir,
             import_settings=ImportSettings(clip_seconds=0.1),
         )
+
+
+def test_mp3_and_ogg_recordings_are_cut_like_wav(tmp_path, media_dir):
+    import numpy as np
+    import soundfile
+
+    t = np.arange(44100 * 5) / 44100
+    tone = (0.2 + 0.02 * t) * np.sin(2 * np.pi * 440 * t)
+    soundfile.write(media_dir / "a.mp3", tone, 44100, format="MP3")
+    soundfile.write(media_dir / "b.ogg", tone[::-1], 44100, format="OGG")
+    metadata = write_csv(
+        tmp_path / "m.csv", ["file", "year"], [["a.mp3", "1900"], ["b.ogg", "1910"]]
+    )
+
+    batch = import_batch_create(
+        name="Compressed",
+        format="generic",
+        metadata_path=metadata,
+        media_dir=media_dir,
+        import_settings=ImportSettings(clip_seconds=2),
+    )
+
+    clips = list(batch.items.values_list("source_file", "clip_start_s", "duration_s", "extension"))
+    assert clips == [
+        ("a.mp3", 0.0, 2.0, ".flac"),
+        ("a.mp3", 2.0, 2.0, ".flac"),
+        ("b.ogg", 0.0, 2.0, ".flac"),
+        ("b.ogg", 2.0, 2.0, ".flac"),
+    ]
