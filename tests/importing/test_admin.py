@@ -122,3 +122,18 @@ def test_deleting_an_import_removes_its_files(client, researcher, tmp_path, stor
     assert response.status_code == 302
     assert not ImportBatch.objects.exists() and not ImportedItem.objects.exists()
     assert stored_import_files() == []
+
+
+def test_a_zip_with_an_unsafe_path_is_refused_before_unpacking(client, researcher):
+    client.force_login(researcher)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("meta.csv", "file,label\na.png,calm\n")
+        archive.writestr("../a.png", b"not unpacked anywhere")
+    buffer.seek(0)
+    buffer.name = "evil.zip"
+
+    response = upload(client, buffer, format="generic")
+
+    assert "The zip contains an unsafe path &#x27;../a.png&#x27;." in response.content.decode()
+    assert not ImportBatch.objects.exists()
