@@ -20,9 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where tables are read: the answer path needs only the ARI
+    import pandas as pd
 
 DEFAULT_PERMUTATIONS = 2000
 TIE_TOLERANCE = 1e-12  # a permuted ARI equal to the observed one (up to rounding) counts
@@ -160,6 +163,8 @@ def grouping_results(
     seed: int = 0,
 ) -> list[GroupingResult]:
     """One result per condition of the grouping table (empty table: no result)."""
+    import pandas as pd
+
     table = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     if len(table) == 0:
         return []
@@ -173,6 +178,8 @@ def grouping_results(
 
 def grouping_tables(results: list[GroupingResult]) -> dict[str, pd.DataFrame]:
     """The report's tables: one row per condition, one row per participant and condition."""
+    import pandas as pd
+
     conditions = pd.DataFrame(
         [
             {
@@ -225,3 +232,47 @@ def _ari_from_squares(
     with np.errstate(divide="ignore", invalid="ignore"):
         ari = 2.0 * (tp * tn - fn * fp) / denominator
     return np.where((fn == 0) & (fp == 0), 1.0, ari)
+
+
+def tests_used(tables: dict) -> str:
+    """The report header's line on the grouping tests (tables from grouping_report_tables)."""
+    return TESTS_USED.format(n=int(tables["grouping"]["permutations"].iloc[0]))
+
+
+TESTS_USED = (
+    "Grouping boards: adjusted Rand index (ARI) of each answer against the items' true groups; "
+    "per participant, their mean ARI against {n} permutations of the true labels within each "
+    "of their answers (group sizes kept), p = (1 + #permuted >= observed) / (1 + {n}); pooled, "
+    "the mean of the participants' means against the same permutations of every answer."
+)
+
+
+def grouping_report_tables(
+    groupings: pd.DataFrame | list[dict] | None,
+    *,
+    n_permutations: int = DEFAULT_PERMUTATIONS,
+    seed: int = 0,
+) -> dict[str, pd.DataFrame]:
+    """The report's grouping tables (none without grouping answers): per condition, per
+    participant, and one row per answer with its ARI."""
+    import pandas as pd
+
+    if groupings is None:
+        return {}
+    table = groupings if isinstance(groupings, pd.DataFrame) else pd.DataFrame(list(groupings))
+    results = grouping_results(table, n_permutations=n_permutations, seed=seed)
+    if not results:
+        return {}
+    answers = [
+        {
+            "participant": participant,
+            "trial": trial,
+            "condition": items["condition"].iloc[0],
+            "items": len(items),
+            "ari": adjusted_rand_index(
+                list(items["true_group"].astype(str)), list(items["placed_group"].astype(str))
+            ),
+        }
+        for (participant, trial), items in table.groupby(["participant", "trial"], sort=True)
+    ]
+    return grouping_tables(results) | {"grouping_answers": pd.DataFrame(answers)}

@@ -63,7 +63,10 @@ def response_table_for_study(study: Study, *, include_previews: bool = False) ->
     still exports: a time Python cannot hold (year 10000 in UTC) is read as the database's text,
     a non-finite number becomes empty, flags that are not text are written out as text.
     """
-    responses = Response.objects.filter(participant__study=study)
+    # A grouping board has no chosen option: its answers are in studies/grouping_table.py.
+    responses = Response.objects.filter(participant__study=study).exclude(
+        trial__trial_type=Trial.Type.GROUPING
+    )
     if not include_previews:
         responses = responses.filter(participant__is_preview=False)
     rows = responses.order_by("participant_id", "sequence").values(

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 
 from studies import selectors
 from studies.errors import Conflict, InvalidInput, NotAllowed
-from studies.models import Assignment, Participant, Response, Study, Trial
+from studies.grouping_answers import PlacementsError, grouping_score, placements_by_position
+from studies.models import Assignment, Participant, Response, Study, Trial, TrialOption
 from studies.services import participant_flag, study_close_if_complete
 
 LISTENING_TOLERANCE_S = 0.25
@@ -85,6 +86,8 @@ def response_record(
     study = participant.study
     open_for_answers = participant.is_preview or study.status == Study.Status.LIVE
     facts = selectors.trial_facts(assignment.trial)
+    if facts.trial_type == Trial.Type.GROUPING:
+        raise InvalidInput(_("Sort every item into a group, then send your groups."))
     now = timezone.now()
     finished = assignment.sequence + 1 >= participant.trial_count
     progress = {"next_index": assignment.sequence + 1, "last_seen_at": now}
@@ -161,6 +164,86 @@ def refused_answer(participant: Participant, assignment: Assignment) -> Response
     raise Conflict(_("This is not the current trial; please continue where you are."))
 
 
+def grouping_record(
+    *,
+    participant: Participant,
+    trial_public_id: str,
+    placements: str,
+    readings: "Readings",
+    implausible: Sequence[str] = (),
+) -> RecordedAnswer:
+    """Store one grouping board's answer: its placements by option and their adjusted Rand
+    index against the items' true groups (studies.grouping_answers). Placements that leave an
+    item out, name an item the board lacks or a group it does not offer are refused with every
+    problem, and nothing is stored. The same gate as response_record: a replay or a double
+    submit ends with one stored row and gets its reply. `position` is stored as 0.
+    """
+    assignment = (
+        Assignment.objects.filter(participant_id=participant.pk, trial__public_id=trial_public_id)
+        .select_related("trial")
+        .first()
+    )
+    if assignment is None:
+        raise NotAllowed(_("This trial is not part of your session."))
+    facts = selectors.trial_facts(assignment.trial)
+    if facts.trial_type != Trial.Type.GROUPING:
+        raise InvalidInput(_("Choose one of the %(n)d options.") % {"n": len(facts.options)})
+    screen = assignment.option_order
+    try:
+        by_position = placements_by_position(placements, n_items=len(screen), n_groups=facts.groups)
+    except PlacementsError as error:
+        raise InvalidInput(" ".join(error.problems), problems=error.problems) from None
+    by_option = {screen[position]: group for position, group in by_position.items()}
+    truth = dict(
+        TrialOption.objects.filter(trial_id=assignment.trial_id).values_list("pk", "identity")
+    )
+    score = grouping_score(by_option, truth)
+    now = timezone.now()
+    with transaction.atomic():
+        progress = advanced_past(participant, assignment, now=now)
+        if progress:
+            response = Response.objects.create(
+                participant_id=participant.pk,
+                trial_id=assignment.trial_id,
+                chosen=None,
+                placements={str(option): group for option, group in sorted(by_option.items())},
+                score=score,
+                is_correct=score >= 1.0,
+                position=0,
+                sequence=assignment.sequence,
+                too_fast=answered_too_fast(
+                    assignment, facts=facts, study=participant.study, now=now
+                ),
+                **readings.stored(),
+            )
+    if not progress:
+        return RecordedAnswer(response=refused_answer(participant, assignment), created=False)
+    for name, value in progress.items():
+        setattr(participant, name, value)
+    if progress.get("stage") == Participant.Stage.DONE and not participant.is_preview:
+        study_close_if_complete(study=participant.study)
+    note_implausible_readings(participant, implausible)
+    return RecordedAnswer(response=response, created=True)
+
+
+def advanced_past(participant: Participant, assignment: Assignment, *, now) -> dict | None:
+    """Move the participant past `assignment` with one conditional UPDATE (in the test stage,
+    at this trial, session not released, study open); the values written, or None when this
+    request did not move them. Call it inside the transaction that stores the answer."""
+    if not (participant.is_preview or participant.study.status == Study.Status.LIVE):
+        return None
+    progress = {"next_index": assignment.sequence + 1, "last_seen_at": now}
+    if assignment.sequence + 1 >= participant.trial_count:
+        progress |= {"stage": Participant.Stage.DONE, "completed_at": now}
+    moved = Participant.objects.filter(
+        pk=participant.pk,
+        stage=Participant.Stage.TEST,
+        next_index=assignment.sequence,
+        released_at__isnull=True,
+    ).update(**progress)
+    return progress if moved else None
+
+
 # ----------------------------------------------------------------------------- the fast path
 
 
@@ -213,6 +296,8 @@ def answer_record_at_once(
     """
     facts = selectors.trial_facts_by_public_id(trial_public_id)
     if facts is None or not 0 <= position < len(facts.options):
+        return None
+    if facts.trial_type == Trial.Type.GROUPING:  # answered by placements: grouping_record
         return None
     values = {
         **readings.stored(),

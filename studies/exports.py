@@ -24,6 +24,7 @@ from studies.answer_table import (
     response_table_for_study,
     study_labels,
 )
+from studies.grouping_table import grouping_table_for_study
 from studies.models import Study
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
@@ -42,9 +43,11 @@ def responses_csv(study: Study) -> str:
 
 
 def responses_json(study: Study) -> str:
-    return as_json(
-        {"study": study.name, "kind": study.kind, "responses": response_table_for_study(study)}
-    )
+    """The answers table, and the grouping table where the study has grouping boards."""
+    data = {"study": study.name, "kind": study.kind, "responses": response_table_for_study(study)}
+    if groupings := grouping_table_for_study(study):
+        data["groupings"] = groupings
+    return as_json(data)
 
 
 def combined_csv(studies: Sequence[Study]) -> str:

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from config.headers import policy_allowing_styles
 from studies.answer_table import response_table_for_studies, response_table_for_study, study_labels
 from studies.errors import InvalidInput
+from studies.grouping_table import grouping_table_for_study
 from studies.models import Study
 
 FORMATS = {
@@ -83,7 +84,12 @@ def study_report(*, study: Study, fmt: str) -> RenderedReport:
 
     check_format(fmt)
     answers = pd.DataFrame(response_table_for_study(study))
-    report = build_report(answers, title=study.name, exclusions=exclusion_rules_for(study))
+    report = build_report(
+        answers,
+        title=study.name,
+        exclusions=exclusion_rules_for(study),
+        groupings=grouping_table_for_study(study),
+    )
     return rendered(report, fmt=fmt, stem=f"synlab-study-{study.pk}-report")
 
 

@@ -105,6 +105,8 @@ class TrialScreen:
     options: tuple[ScreenOption, ...]
     prefetch: tuple[str, ...]
     references: tuple[ScreenStimulus, ...] = ()
+    groups: int = field(default=0, kw_only=True)  # a grouping board's groups (TrialFacts)
+    groups_told: bool = field(default=False, kw_only=True)
 
     @property
     def reference_pairs(self) -> list[tuple[ScreenStimulus | None, ScreenStimulus | None]]:
@@ -173,6 +175,8 @@ def trial_screen_of(
             screen_stimulus(participant, stimulus, use=f"t{index}-r{number}")
             for number, stimulus in enumerate(facts.references)
         ),
+        groups=facts.groups,
+        groups_told=facts.groups_told,
     )
 
 
@@ -207,7 +211,9 @@ def prefetch_urls(participant: Participant, upcoming: ScheduledTrial | None) -> 
         return []
     facts = trial_facts_by_public_id(upcoming.trial_public_id)
     index = upcoming.sequence
-    links = [media_url(participant, facts.prompt, use=f"t{index}-prompt")]
+    # A grouping board shows its prompt only as one of its items: no link of its own.
+    grouping = facts.trial_type == Trial.Type.GROUPING
+    links = [] if grouping else [media_url(participant, facts.prompt, use=f"t{index}-prompt")]
     for position, stimulus in enumerate(screen_stimuli(facts, upcoming.option_order)):
         if stimulus is not None:
             links.append(media_url(participant, stimulus, use=f"t{index}-o{position}"))
@@ -388,6 +394,9 @@ class TrialFacts:
     options: dict[int, OptionFacts]
     references: tuple[StimulusFacts, ...] = ()  # shown for reference, in order
     trial_id: int = field(default=0, kw_only=True)
+    # A grouping board: the groups it offers, and whether that is the true number (told).
+    groups: int = field(default=0, kw_only=True)
+    groups_told: bool = field(default=False, kw_only=True)
 
     @property
     def minimum_listening_s(self) -> float:
@@ -478,7 +487,11 @@ def trial_facts_forget() -> None:
 def study_trial_facts_load(public_id: str) -> dict[str, TrialFacts]:
     """The facts of every trial of the study that holds trial `public_id`, by public id."""
     try:
-        study_id = Trial.objects.filter(public_id=public_id).values_list("phase__study_id").first()
+        study_id = (
+            Trial.objects.filter(public_id=public_id)
+            .values_list("phase__study_id", "phase__study__design_params")
+            .first()
+        )
     except ValidationError:  # not a UUID
         return {}
     if study_id is None:
@@ -505,6 +518,18 @@ def study_trial_facts_load(public_id: str) -> dict[str, TrialFacts]:
             },
             references=tuple(stimulus_facts(r.stimulus) for r in trial.references.all()),
             trial_id=trial.pk,
+            **board_groups(trial, design_params=study_id[1]),
         )
         for trial in trials
     }
+
+
+def board_groups(trial: Trial, *, design_params) -> dict:
+    """A grouping board offers its true number of groups when its study tells participants
+    (style_grouping's tell_n_groups, true by default), else up to one group per item."""
+    if trial.trial_type != Trial.Type.GROUPING:
+        return {}
+    options = trial.options.all()
+    if not isinstance(design_params, dict) or design_params.get("tell_n_groups", True):
+        return {"groups": len({o.identity for o in options}), "groups_told": True}
+    return {"groups": len(options), "groups_told": False}

@@ -26,8 +26,9 @@ from studies import (
     services,
 )
 from studies.errors import InvalidInput, ServiceError, StudyFull
-from studies.forms import AnswerForm, ConsentForm, DemographicsForm
-from studies.models import Participant, Study
+from studies.forms import ConsentForm, DemographicsForm
+from studies.grouping_answers import answer_form_for
+from studies.models import Participant, Study, Trial
 from studies.signing import stimulus_id_from_signed
 
 Stage = Participant.Stage
@@ -305,11 +306,13 @@ def preview_page(request, participant):
 def trial_page(request, participant):
     screen = found(selectors.trial_screen(participant, participant.next_index), "No trial left.")
     answering.assignment_mark_served(participant=participant, sequence=screen.index)
-    return render(request, "participant/trial.html", page_context(participant, screen=screen))
+    grouping = screen.trial_type == Trial.Type.GROUPING
+    template = "participant/grouping.html" if grouping else "participant/trial.html"
+    return render(request, template, page_context(participant, screen=screen))
 
 
 def answer_submit(request, participant):
-    form = AnswerForm(request.POST)
+    form = answer_form_for(request.POST)
     if not form.is_valid():
         messages.error(request, form.refusal())
         return participant
@@ -318,6 +321,15 @@ def answer_submit(request, participant):
 
 
 def record_answer(participant: Participant, data: dict) -> None:
+    if data.get("placements") is not None:
+        answering.grouping_record(
+            participant=participant,
+            trial_public_id=str(data["trial"]),
+            placements=data["placements"],
+            readings=answer_readings(data),
+            implausible=data["implausible"],
+        )
+        return
     answering.response_record(
         participant=participant,
         trial_public_id=str(data["trial"]),
@@ -407,13 +419,13 @@ def participant_answer(request: HttpRequest, token: str) -> JsonResponse:
     are warm; anything else (a repeat, a refusal, an implausible reading to note) goes the
     long way, which gives the same reply as before.
     """
-    form = AnswerForm(answer_fields(request))
+    form = answer_form_for(answer_fields(request))
     if not form.is_valid():
         participant_or_404(token)
         return JsonResponse({"error": form.refusal()}, status=400)
     data = form.cleaned_data
     taken = None
-    if not data["implausible"]:
+    if not data["implausible"] and data.get("placements") is None:  # a grouping: the long way
         taken = answering.answer_record_at_once(
             token=token,
             trial_public_id=str(data["trial"]),

@@ -246,6 +246,8 @@
         return;
       }
       if (!result.reply.next) { window.location.assign(result.reply.redirect); return; }
+      // A grouping board has its own page and script (grouping.js): load it.
+      if (result.reply.next.trial_type === "grouping") { window.location.assign(result.reply.redirect); return; }
       show(result.reply.next, result.reply.progress_percent);
     }).catch(function () {
       say(data.msgNetwork);

@@ -1,5 +1,6 @@
 """A scripted participant that walks the study through the Django test client (oTree-style bot)."""
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -82,6 +83,34 @@ class Bot:
         }
         return self.submit("test", {**data, **extra})
 
+    def board_truth(self, page_html: str) -> list[str]:
+        """The true group of each item of this participant's grouping board, in screen order
+        (a participant who knows)."""
+        from studies.models import Assignment
+
+        assignment = Assignment.objects.get(
+            trial__public_id=self.trial_on(page_html), participant__token=self.token
+        )
+        identity = dict(assignment.trial.options.values_list("pk", "identity"))
+        return [identity[option_id] for option_id in assignment.option_order]
+
+    def answer_grouping(self, page_html: str, groups, **extra):
+        """Send a grouping board: `groups` lists each item's group number in screen order (or
+        is the placements object itself, sent as it is)."""
+        placements = (
+            {str(position): group for position, group in enumerate(groups)}
+            if isinstance(groups, list)
+            else groups
+        )
+        data = {
+            "trial": self.trial_on(page_html),
+            "placements": json.dumps(placements),
+            "rt_ms": 30000,
+            "plays": len(placements),
+            "heard_to_end": "true",
+        }
+        return self.submit("test", {**data, **extra})
+
     def pass_headphone_check(self, *, correct: bool = True):
         from studies import headphones
         from studies.services import screening_secret
@@ -123,8 +152,9 @@ class Bot:
         return self.page().content.decode()
 
     def take_whole_study(self, choose=lambda index, html: 0, *, listen: bool = False):
-        """Walk every page; `choose(index, html)` picks each answer; with `listen` every
-        picture and clip of each trial is fetched first, as a browser would."""
+        """Walk every page; `choose(index, html)` picks each answer (a screen position, or a
+        grouping board's group numbers in screen order); with `listen` every picture and clip
+        of each trial is fetched first, as a browser would."""
         self.open_link()
         self.consent()
         self.page()
@@ -147,6 +177,10 @@ class Bot:
             html = self.page().content.decode()
             if listen:
                 self.fetch_media(html)
-            self.answer(html, choose(index, html))
+            choice = choose(index, html)
+            if isinstance(choice, list | dict):
+                self.answer_grouping(html, choice)
+            else:
+                self.answer(html, choice)
             index += 1
         return self.page()

@@ -1,30 +1,16 @@
 """A researcher sets up a style-grouping study: parameters are checked, the boards are built."""
 
-import io
 from collections import Counter
 
-import numpy as np
 import pytest
-from PIL import Image
 
-from studies import generation, services
 from studies.designs import DesignError
 from studies.designs.style_grouping import Params
-from studies.import_models import ImportBatch, ImportedItem
+from studies.import_models import ImportBatch
 from studies.models import Stimulus, Study, Trial
+from tests.studies.grouping_fixtures import grouping_study, imported_pictures
 
 pytestmark = pytest.mark.django_db
-
-
-def grouping_study(**params) -> Study:
-    """What the cpu worker does: build the study (this kind has no model stage)."""
-    study = services.study_create(
-        name="Periods", kind="style_grouping", seed=3, design_params=params
-    )
-    job = generation.study_generate(study=study)
-    generation.generation_job_run(job_id=job.pk)
-    study.refresh_from_db()
-    return study
 
 
 def boards_of(study: Study) -> list[Trial]:
@@ -92,35 +78,6 @@ def test_a_tiny_corpus_study_has_boards_of_clips_from_distinct_periods():
     assert midi.count() == 8
     composers = {s.provenance["composer"] for s in midi}
     assert len(composers) >= 3  # spread over composers, not one composer per period
-
-
-def png(colour) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(np.full((40, 60, 3), colour, dtype=np.uint8)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def imported_pictures(years: list[tuple[int, int]]) -> ImportBatch:
-    """An import of plain pictures with the given (year, uncertainty) each (a generated set)."""
-    from django.core.files.base import ContentFile
-
-    batch = ImportBatch.objects.create(name="pictures", format=ImportBatch.Format.GENERIC)
-    for line, (year, uncertainty) in enumerate(years, start=2):
-        data = png((line * 20 % 256, 80, 120))
-        item = ImportedItem(
-            batch=batch,
-            kind=ImportedItem.Kind.IMAGE,
-            extension=".png",
-            sha256=f"{line:064d}",
-            source_line=line,
-            source_file=f"p{line}.png",
-            creator=f"painter {line % 3}",
-            year=year,
-            year_uncertainty=uncertainty,
-        )
-        item.file.save(f"p{line}.png", ContentFile(data), save=False)
-        item.save()
-    return batch
 
 
 def test_an_import_study_groups_its_items_by_year_band_and_leaves_out_those_on_a_border():
