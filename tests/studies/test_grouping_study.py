@@ -1,0 +1,65 @@
+"""Scripted participants complete a grouping study; the export and the report read their boards."""
+
+import json
+import random
+
+import pytest
+from django.test import Client
+
+from studies import exports, reports
+from studies.answer_table import response_table_for_study
+from studies.grouping_table import GROUPING_COLUMNS, grouping_table_for_study
+from studies.models import Participant
+from tests.studies.bots import Bot
+from tests.studies.grouping_fixtures import picture_board_study
+
+pytestmark = pytest.mark.django_db
+
+
+def sorter(*, knows: bool, seed: int):
+    """A participant who sorts by the true periods, or one who sorts at random."""
+    rng = random.Random(seed)
+
+    def choose(index, html, bot):
+        truth = bot.board_truth(html)
+        numbers = {label: n for n, label in enumerate(sorted(set(truth)), start=1)}
+        groups = [numbers[label] for label in truth]
+        return groups if knows else rng.sample(groups, len(groups))
+
+    return choose
+
+
+def test_planted_sorters_are_told_apart_in_the_export_and_the_report():
+    study = picture_board_study(per_period=6, n_groups=3, items_per_group=3, n_trials=2)
+    for n in range(8):
+        bot = Bot(
+            client=Client(),
+            study_slug=study.slug,
+            query=f"?PROLIFIC_PID=p{n}&STUDY_ID=s&SESSION_ID=x",
+        )
+        choose = sorter(knows=n < 4, seed=n)
+        final = bot.take_whole_study(
+            lambda index, html, bot=bot, choose=choose: choose(index, html, bot), listen=True
+        )
+        assert final.status_code == 200
+        assert Participant.objects.get(token=bot.token).stage == Participant.Stage.DONE
+
+    assert response_table_for_study(study) == []  # no accuracy rows from boards
+    rows = grouping_table_for_study(study)
+    assert len(rows) == 8 * 2 * 9 and set(rows[0]) == set(GROUPING_COLUMNS)
+    exported = json.loads(exports.responses_json(study))
+    assert exported["responses"] == [] and len(exported["groupings"]) == len(rows)
+
+    report = json.loads(reports.study_report(study=study, fmt="json").body)
+    (grouping,) = report["tables"]["grouping"]
+    assert grouping["participants"] == 8 and grouping["answers"] == 16 and grouping["perfect"] == 8
+    assert 0.4 < grouping["mean_ari"] < 0.7  # half at 1, half near 0
+    assert grouping["p_permutation"] < 0.01
+    by_participant = {row["participant"]: row for row in report["tables"]["grouping_participants"]}
+    knowing = [row for row in by_participant.values() if row["mean_ari"] == 1.0]
+    assert len(knowing) == 4 and all(row["p_value"] < 0.01 for row in knowing)
+    assert any("adjusted Rand index" in line for line in report["tests_used"])
+    assert not any("no answers" in note["message"] for note in report["notes"])
+
+    html = reports.study_report(study=study, fmt="html").body.decode()
+    assert "Grouping (adjusted Rand index)" in html
