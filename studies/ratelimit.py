@@ -9,10 +9,13 @@ Limits are settings of the form "count/seconds", several joined by commas ("30/6
 30 a minute and 300 an hour); an empty setting means no limit. Requests are counted in fixed
 windows of `seconds`. With several server processes the cache must be shared (CACHE_URL, e.g.
 Redis) for a limit to hold for all of them together; the default per-process memory cache
-counts each process on its own.
+counts each process on its own. While that shared cache is unreachable (a Redis restart),
+requests are not counted and go ahead: a limit is there to stop floods, and refusing every
+participant for the length of a restart would be worse than a minute without limits.
 """
 
 import ipaddress
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +24,10 @@ from functools import lru_cache, wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+
+from config.outages import OUTAGE_ERRORS
+
+logger = logging.getLogger("synlab.ratelimit")
 
 SCOPES = {"enrol": "SYNLAB_RATE_ENROL", "answer": "SYNLAB_RATE_ANSWER"}
 
@@ -81,6 +88,15 @@ def wait_needed(request: HttpRequest, scope: str, *, now: float | None = None) -
     return None
 
 
+def wait_checked(request: HttpRequest, scope: str) -> int | None:
+    """wait_needed, letting the request go ahead uncounted while the cache is unreachable."""
+    try:
+        return wait_needed(request, scope)
+    except OUTAGE_ERRORS as error:
+        logger.warning("rate limit %s not counted: the cache is unreachable (%s)", scope, error)
+        return None
+
+
 def limited(scope: str, *, refusal: Callable[[HttpRequest], HttpResponse]):
     """Count a view's POST requests against the scope's limits; over a limit, answer with
     `refusal(request)` as 429 Too Many Requests, with Retry-After."""
@@ -88,7 +104,7 @@ def limited(scope: str, *, refusal: Callable[[HttpRequest], HttpResponse]):
     def decorate(view):
         @wraps(view)
         def checked(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            wait = wait_needed(request, scope) if request.method == "POST" else None
+            wait = wait_checked(request, scope) if request.method == "POST" else None
             if wait is None:
                 return view(request, *args, **kwargs)
             response = refusal(request)

@@ -38,8 +38,10 @@
   function referenceClips() { return Array.prototype.slice.call(form.querySelectorAll("audio.reference-clip")); }
   function mustHear() {
     // Audio prompt (and a clip judged with a picture): the prompt clip. Image prompt: every
-    // option clip (not the references).
+    // option clip (not the references). Audio prompt with audio options: the prompt, then
+    // every option clip (so P plays the prompt).
     var promptFirst = trialType() === "audio_to_image" || trialType() === "pair_judgement";
+    if (trialType() === "audio_to_audio") { return [document.getElementById("prompt-audio")].concat(optionClips()); }
     return promptFirst ? [document.getElementById("prompt-audio")] : optionClips();
   }
   function allHeard() { return mustHear().every(function (clip) { return state.heard[clip.id]; }); }
