@@ -401,12 +401,16 @@ class TrialFacts:
     @property
     def minimum_listening_s(self) -> float:
         """How long the clips take to hear once: the prompt (audio prompt), or every audio
-        option (image prompt: 2 clips in a transformation test, 4 pieces in a style test).
-        Reference clips were heard in the preview; hearing them again is the participant's
-        choice."""
+        option (image prompt: 2 clips in a transformation test, 4 pieces in a style test;
+        a grouping board: every item's clip, each heard once before the board is sent; its
+        pictures need no time; an audio prompt with audio options: the prompt and every
+        option). Reference clips were heard in the preview; hearing them again is the
+        participant's choice."""
         if self.trial_type in (Trial.Type.AUDIO_TO_IMAGE, Trial.Type.PAIR_JUDGEMENT):
             return self.prompt.duration_s or 0.0
-        return sum(
+        audio_prompt = self.trial_type == Trial.Type.AUDIO_TO_AUDIO
+        prompt_s = (self.prompt.duration_s or 0.0) if audio_prompt else 0.0
+        return prompt_s + sum(
             o.stimulus.duration_s or 0.0
             for o in self.options.values()
             if o.stimulus is not None and o.stimulus.kind == Stimulus.Kind.AUDIO

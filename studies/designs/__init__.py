@@ -101,6 +101,7 @@ DESIGN_MODULES = {
     "affect_matching": "studies.designs.affect_matching",
     "emotion_matching": "studies.designs.emotion_matching",
     "retrieval_check": "studies.designs.retrieval_check",
+    "period_matching": "studies.designs.period_matching",
 }
 
 
