@@ -87,13 +87,17 @@ def choose_matching_trials(
     if distractors not in ("year", "embedding"):
         raise MatchingError("Distractors are chosen by 'year' or by 'embedding'.")
     rng = random.Random(seed)
-    prompts = [c for c in candidates if c.modality == prompt_modality]
     options = [c for c in candidates if c.modality == option_modality]
+    prompts = [
+        c
+        for c in candidates
+        if c.modality == prompt_modality and far_works(c, options, min_gap=min_gap) >= n_options - 1
+    ]
     pairs = same_period_pairs(prompts, options, count=n_trials, window=window, rng=rng)
     if len(pairs) < n_trials:
         raise MatchingError(
             f"Only {len(pairs)} prompts have a work of another piece within {window:g} years "
-            f"that is not used elsewhere; {n_trials} trials were asked for."
+            f"and enough works {min_gap:g}+ years away; {n_trials} trials were asked for."
         )
     used = {c.work for pair in pairs for c in pair}
     free = [c for c in options if c.work not in used]
@@ -106,6 +110,11 @@ def choose_matching_trials(
         gap = min(abs(c.year - prompt.year) for c in chosen)
         trials.append(MatchingTrial(prompt.key, answer.key, tuple(c.key for c in chosen), gap))
     return trials
+
+
+def far_works(prompt: Candidate, options: Sequence[Candidate], *, min_gap: float) -> int:
+    """How many works of the options lie ``min_gap`` or more years from the prompt."""
+    return len({c.work for c in options if abs(c.year - prompt.year) >= min_gap})
 
 
 def same_period_pairs(

@@ -130,21 +130,21 @@ class Params(DesignParams):
         return 2 * self.n_trials + self.n_options - 1
 
     def import_problems(self) -> list[str]:
-        from studies.importing.selectors import batch_problems
+        from studies.importing.selectors import batch_problems, imported_items
 
-        if self.media not in MEDIA:
-            return batch_problems(self.import_batch, dated=True, name="import_batch")
+        problems = batch_problems(self.import_batch, dated=True, name="import_batch")
+        if problems or self.media not in MEDIA:
+            return problems
         _, prompt, option = MEDIA[self.media]
-        problems = []
+        dated = imported_items(self.import_batch, dated=True)
         for modality in sorted({prompt, option}):
-            kinds = ("image",) if modality == "image" else ("audio", "midi")
-            found = [
-                batch_problems(self.import_batch, kind=kind, dated=True, name="import_batch")
-                for kind in kinds
-            ]
-            if all(found):  # neither kind of this modality is there
-                problems += found[0]
-        return list(dict.fromkeys(problems))
+            kinds, what = MODALITY_KINDS[modality]
+            if not dated.filter(kind__in=kinds).exists():
+                problems.append(f"Import {self.import_batch} has no dated {what}.")
+        return problems
+
+
+MODALITY_KINDS = {"image": (["image"], "images"), "music": (["audio", "midi"], "music")}
 
 
 def checkpoint_path(params: Params) -> Path:

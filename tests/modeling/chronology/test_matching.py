@@ -150,3 +150,14 @@ def test_a_clip_in_long_note_values_plays_at_the_pace_of_one_in_short_ones():
     assert spacing[0] == pytest.approx(0.25) and spacing[1] == pytest.approx(0.25)
     assert max(n.end for n in fast.instruments[0].notes) <= 5.0
     assert len(fast.instruments[0].notes) == 20, "notes from 5 s on are cut"
+
+
+def test_a_prompt_without_enough_works_far_from_it_is_passed_over():
+    # 1800 and 1805 would pair, but only 1500 lies 250+ years from them: one distractor.
+    candidates = works([1500, 1502, 1800, 1805, 1950, 1960])
+    (trial,) = choose_matching_trials(
+        candidates, n_trials=1, n_options=3, window=10, min_gap=250, seed=0
+    )
+    known = by_key(candidates)
+    assert known[trial.prompt].year in (1500, 1502)
+    assert all(abs(known[k].year - known[trial.prompt].year) >= 250 for k in trial.distractors)
