@@ -61,13 +61,15 @@ answer); the test phase holds the trials that are answered and analysed.
 The trial screen: a trial is shown by the one participant template,
 templates/participant/trial_screen.html, chosen by `trial_type` (Trial.Type: an audio prompt
 with image options; an image prompt with audio options; "transformation" and "style_fusion",
-an image prompt with audio options under the references, worded for the Vis2Mus tests; up to
-6 options, keys 1-6). A kind that needs another screen adds a Trial.Type and its branch in
-that template (and in TrialFacts.minimum_listening_s: what must be heard before answering:
-the prompt clip of an audio prompt, every audio option of an image prompt, never the
-references). Every medium on the screen gets its own signed link per place (selectors:
-`use="t<i>-prompt"`, `"t<i>-o<position>"`, `"t<i>-r<n>"`), so a clip that is the answer in
-one trial and a distractor in the next has a different address in each.
+an image prompt with audio options under the references, worded for the Vis2Mus tests;
+"pair_judgement", a clip prompt shown with a picture, its one reference, and worded Yes / No
+options; up to 6 options, keys 1-6). A kind that needs another screen adds a Trial.Type and
+its branch in that template (and in TrialFacts.minimum_listening_s: what must be heard
+before answering: the prompt clip of an audio prompt or a pair judgement, every audio option
+of an image prompt, never the references). Every medium on the screen gets its own signed
+link per place (selectors: `use="t<i>-prompt"`, `"t<i>-o<position>"`, `"t<i>-r<n>"`), so a
+clip that is the answer in one trial and a distractor in the next has a different address in
+each; a worded option has no medium and no link.
 
 Analysis: every answer becomes one row of answer_table.response_table_for_study (see
 docs/analysis.md). A design decides the columns through its plan:
