@@ -157,3 +157,6 @@ def test_a_study_from_the_offline_corpus_is_built_taken_exported_and_reported(cl
     classes = {row["class"] for row in data["tables"]["classes"]}
     assert classes == {t.class_label for t in trials}
     assert {row["gap_band"] for row in data["tables"]["year_gap_bands"]} == classes
+    assert sum(row["n_answers"] for row in data["tables"]["year_gap_bands"]) == 6
+    html = reports.study_report(study=study, fmt="html").body.decode()
+    assert "Accuracy by year gap (period matching)" in html
