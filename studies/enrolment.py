@@ -156,14 +156,25 @@ def assignment_plan(participant: Participant) -> list[dict]:
             "trial": trials[trial_id],
             "sequence": sequence,
             "rater_index": raters.get(trial_id, 0),
-            "option_order": counterbalanced_order(
-                option_ids=[option.pk for option in trials[trial_id].options.all()],
-                rater_index=raters.get(trial_id, 0),
-                trial_seed=f"{study.seed}:{trial_id}",
+            "option_order": screen_order(
+                trials[trial_id], rater_index=raters.get(trial_id, 0), study_seed=study.seed
             ),
         }
         for sequence, trial_id in enumerate(chosen)
     ]
+
+
+def screen_order(trial: Trial, *, rater_index: int, study_seed: int) -> list[int]:
+    """Options in counterbalanced order; worded answers (Yes / No) always in their written
+    order, so each key means the same answer on every trial."""
+    options = list(trial.options.all())
+    if all(option.stimulus_id is None for option in options):
+        return [option.pk for option in options]
+    return counterbalanced_order(
+        option_ids=[option.pk for option in options],
+        rater_index=rater_index,
+        trial_seed=f"{study_seed}:{trial.pk}",
+    )
 
 
 def active_raters_per_trial(study: Study) -> dict[int, int]:

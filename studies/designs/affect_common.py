@@ -10,7 +10,9 @@ Two sources, chosen by the `import_batch` parameter:
   about how music or pictures make them feel. `items_per_class` items are drawn per class
   with the study's seed, each one picture and one clip made together;
 - the id of an import (an IMAC-, BAM-style or generic import with emotion labels): its
-  labelled images and audio clips, the label (ImportedItem.label) as the class.
+  labelled images and audio clips, the label (ImportedItem.label) as the class. When the
+  music is an import of its own (IMAC's image CSV and music list are two imports), its id
+  goes in `music_batch`: pictures from `import_batch`, clips from `music_batch`.
 
 A pool is plain JSON (it travels from the `gpu` stage to the `cpu` build): pictures and clips,
 each {"id", "label", "seed"} (generated) or {"id", "label", "item"} (imported), and example
@@ -44,6 +46,11 @@ class AffectParams(DesignParams):
         "The id of an import with emotion labels (IMAC, BAM or generic) to draw pictures and "
         "clips from; empty: the generated affect set (planted recipes, not emotion data).",
     )
+    music_batch: int | None = param(
+        None,
+        "The id of a separate import to take the clips from (an IMAC music list), the pictures "
+        "then coming from import_batch; empty: clips from import_batch too.",
+    )
     items_per_class: int = param(
         4,
         f"Generated pictures and clips per class, 2 to {MAX_ITEMS_PER_CLASS} (only without "
@@ -65,19 +72,24 @@ class AffectParams(DesignParams):
             problems.append(
                 f"n_preview_per_class must be a whole number from 0 to {MAX_PREVIEW_PER_CLASS}"
             )
-        if self.import_batch is not None:
-            problems += import_problems(self.import_batch)
+        if self.music_batch is not None and self.import_batch is None:
+            problems.append("music_batch needs import_batch, the import the pictures come from")
+        elif self.import_batch is not None:
+            problems += import_problems(self.import_batch, self.music_batch)
         return problems
 
 
-def import_problems(batch_id) -> list[str]:
-    """An import the affect kinds can use: labelled images and labelled audio clips."""
+def import_problems(batch_id, music_batch_id=None) -> list[str]:
+    """Imports the affect kinds can use: labelled images, and labelled audio clips (in the same
+    import, or in `music_batch_id`)."""
     from studies.importing.selectors import batch_problems
 
     problems = batch_problems(batch_id, kind="image", labelled=True, name="import_batch")
     if problems:
         return problems
-    return batch_problems(batch_id, kind="audio", labelled=True, name="import_batch")
+    if music_batch_id is None:
+        return batch_problems(batch_id, kind="audio", labelled=True, name="import_batch")
+    return batch_problems(music_batch_id, kind="audio", labelled=True, name="music_batch")
 
 
 def checkpoint_problems(params) -> list[str]:
@@ -97,7 +109,12 @@ def affect_pool(params: AffectParams, *, seed: int) -> dict:
     if params.import_batch is None:
         pool = generated_pool(params.items_per_class, params.n_preview_per_class, seed=seed)
     else:
-        pool = imported_pool(params.import_batch, params.n_preview_per_class, seed=seed)
+        pool = imported_pool(
+            params.import_batch,
+            params.n_preview_per_class,
+            seed=seed,
+            music_batch_id=params.music_batch,
+        )
     classes = sorted(set(labels_of(pool["pictures"])) & set(labels_of(pool["clips"])))
     if len(classes) < 2:
         raise DesignError(
@@ -137,18 +154,22 @@ def generated_pool(per_class: int, n_examples: int, *, seed: int) -> dict:
     return {"source": "generated", "pictures": pictures, "clips": clips, "examples": examples}
 
 
-def imported_pool(batch_id: int, n_examples: int, *, seed: int) -> dict:
-    """The import's labelled pictures and clips; the examples pair the first pictures and
-    clips of each class (they may also appear in the test)."""
+def imported_pool(
+    batch_id: int, n_examples: int, *, seed: int, music_batch_id: int | None = None
+) -> dict:
+    """The import's labelled pictures and clips (the clips from `music_batch_id` when given);
+    the examples pair the first pictures and clips of each class (they may also appear in the
+    test)."""
     from studies.importing.selectors import imported_items
 
-    def listed(kind: str) -> list[dict]:
+    def listed(batch: int, kind: str) -> list[dict]:
         return [
             {"id": f"import-{item.pk}", "label": item.label, "item": item.pk}
-            for item in imported_items(batch_id, kind=kind, labelled=True)
+            for item in imported_items(batch, kind=kind, labelled=True)
         ]
 
-    pictures, clips = listed("image"), listed("audio")
+    pictures = listed(batch_id, "image")
+    clips = listed(batch_id if music_batch_id is None else music_batch_id, "audio")
     rng = random.Random(seed)
     clip_classes = by_class(clips)
     examples = []

@@ -33,7 +33,9 @@ def imported(batch: ImportBatch, *, kind: str, label: str, line: int, data: byte
     return item
 
 
-def emotion_import(*, with_audio: bool = True, per_class: int = 2) -> ImportBatch:
+def emotion_import(
+    *, with_audio: bool = True, with_images: bool = True, per_class: int = 2
+) -> ImportBatch:
     """An IMAC-style import: pictures and clips (made like the generated set's) per class."""
     from PIL import Image
 
@@ -48,7 +50,9 @@ def emotion_import(*, with_audio: bool = True, per_class: int = 2) -> ImportBatc
         for seed in range(per_class):
             png = io.BytesIO()
             Image.fromarray(draw_image(picture, seed=seed, size=64)).save(png, format="PNG")
-            imported(batch, kind="image", label=label, line=line, data=png.getvalue(), ext=".png")
+            if with_images:
+                data = png.getvalue()
+                imported(batch, kind="image", label=label, line=line, data=data, ext=".png")
             if with_audio:
                 flac, _ = clip_audio(music, seed=seed)
                 imported(batch, kind="audio", label=label, line=line, data=flac, ext=".flac")
@@ -90,3 +94,21 @@ def test_emotion_matching_and_acpnet_pairs_come_from_the_imports_labelled_items(
         assert (picture.class_label == trial.prompt.class_label) == (trial.class_label == "fits")
         assert picture.description.startswith("Item from line")
     assert not Stimulus.objects.filter(kind="midi", study__kind="affect_matching").exists()
+
+
+def test_imacs_two_imports_pictures_from_one_and_clips_from_the_other():
+    """IMAC arrives as an image CSV and a music list: two imports, one study."""
+    pictures = emotion_import(with_audio=False)
+    music = emotion_import(with_images=False)
+    with pytest.raises(DesignError) as refused:
+        design_for("emotion_matching").Params.from_dict({"music_batch": music.pk})
+    assert refused.value.problems == [
+        "music_batch needs import_batch, the import the pictures come from"
+    ]
+    trials = build(
+        "emotion_matching", import_batch=pictures.pk, music_batch=music.pk, n_test_trials=3
+    )
+    for trial in trials:
+        assert trial.prompt.provenance["import_batch"] == music.pk
+        for option in trial.options.all():
+            assert option.stimulus.provenance["import_batch"] == pictures.pk

@@ -185,7 +185,7 @@ def test_the_pair_screen_shows_a_clip_a_picture_and_two_worded_options_that_give
     assert len(re.findall(r'class="prompt-image"', html)) == 1
     assert "The pair you heard before" not in html
     words = re.findall(r'<span class="option-words">([^<]*)</span>', html)
-    assert words == ["Yes, it fits", "No"] or words == ["No", "Yes, it fits"]
+    assert words == ["Yes, it fits", "No"], "Yes is always key 1, No key 2"
     links = re.findall(r'src="(/p/[^"]+/m/[^"]+)"', html)
     assert len(links) == 2, "the clip and the picture; the options have no medium"
     assert all(len(body) > 0 for body in bot.fetch_media(html).values())
@@ -194,6 +194,20 @@ def test_the_pair_screen_shows_a_clip_a_picture_and_two_worded_options_that_give
     assert not set(links) & set(next_links), "every place has its own link"
     assert [o["kind"] for o in following["options"]] == ["worded", "worded"]
     assert all(o["url"] == "" for o in following["options"])
+    while following:  # on every trial, for every participant
+        assert re.findall(r'<span class="option-words">([^<]*)</span>', following["html"]) == [
+            "Yes, it fits",
+            "No",
+        ]
+        following = answer(bot, following["trial"], 1)["next"]
+    others = [Bot(client=Client(), study_slug=study.slug) for _ in range(3)]
+    for other in others:
+        first = other.reach_first_trial()
+        assert re.findall(r'<span class="option-words">([^<]*)</span>', first) == [
+            "Yes, it fits",
+            "No",
+        ]
+        assert "Play the clip to the end, then choose." in first
 
 
 @pytest.mark.slow
