@@ -159,10 +159,17 @@ def _year_gap_section(report: Report) -> str:
     bands = report.tables.get("year_gap_bands")
     if bands is None or len(bands) == 0:
         return ""
+    from analysis.plot_year_gap import year_gap_figure
+
+    chance = {c.condition: c.chance for c in report.conditions}
+    figure = year_gap_figure(
+        bands, report.tables["year_gap"], chance=chance, level=1 - report.alpha
+    )
     return (
         "<h2>Accuracy by year gap (period matching)</h2>"
         f"<p class='meta'>{_e(YEAR_GAP_NOTE)}</p>"
         f"{_table_html(report.tables['year_gap'])}{_table_html(bands)}"
+        f"{_figures_section([figure]).removeprefix('<h2>Figures</h2>')}"
     )
 
 

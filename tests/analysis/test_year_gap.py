@@ -150,6 +150,7 @@ def test_the_report_carries_the_year_gap_fit_its_table_and_a_section():
     html = render_html(report)
     assert "Accuracy by year gap" in html and "1.386" in html
     assert any(line.startswith("Year gap") for line in report.tests_used)
+    assert '<img alt="Accuracy by year gap" src="data:image/png;base64,' in html
 
 
 def test_a_report_without_gaps_has_no_year_gap_section():
