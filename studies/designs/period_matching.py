@@ -21,6 +21,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
+
 from analysis.year_gap import gap_class_label
 from studies.designs import (
     DesignError,
@@ -92,7 +94,7 @@ class Params(DesignParams):
     def problems(self) -> list[str]:
         problems = []
         ranges = {
-            "n_trials": (1, MAX_TRIALS),
+            "n_trials": (1, min(MAX_TRIALS, settings.SYNLAB_MAX_TEST_TRIALS)),
             "n_options": (2, 6),
             "window": (0, 100),
             "min_gap": (1, 1000),

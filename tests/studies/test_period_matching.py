@@ -68,6 +68,11 @@ def test_each_bad_parameter_is_refused_in_one_sentence(values, sentence):
     assert refusal(**values) == [sentence]
 
 
+def test_no_more_trials_than_the_site_allows(settings):
+    settings.SYNLAB_MAX_TEST_TRIALS = 5
+    assert refusal(n_trials=6) == ["n_trials must be a whole number from 1 to 5."]
+
+
 def test_the_defaults_are_a_valid_study():
     params = design_for("period_matching").Params.from_dict({})
     assert params.to_dict()["n_options"] == 3 and params.distractors == "year"
