@@ -1,7 +1,7 @@
 """The items of a style-grouping study: dated works, their groups, the draw, the clips.
 
-Groups are the four style periods (PERIODS, years [start, end)) or, with `band_years`, bands
-of that many years. An item belongs to a group only when its whole dated span lies inside it
+Groups are the four style periods (PERIODS, first and last year both in the period: Baroque
+is 1600-1750, so Bach's 1703-1750 is Baroque) or, with `band_years`, bands of that many years. An item belongs to a group only when its whole dated span lies inside it
 (a work dated "1582-1643" by its composer's active years belongs to no period), so no item sits
 on a border. The draw is seeded and spreads each group over its creators (and, for an import,
 its media kinds) in turn, so a Baroque group is not four Bach chorales when Corelli and Handel
@@ -28,18 +28,18 @@ SLOWEST_QUARTER_S, FASTEST_QUARTER_S = 2.0, 0.15
 @dataclass(frozen=True)
 class Group:
     label: str
-    start: int  # first year in the group
-    end: int  # first year after it
+    first: int  # first year in the group
+    last: int  # last year in the group
 
     def holds(self, start_year: float, end_year: float) -> bool:
-        return self.start <= start_year and end_year < self.end
+        return self.first <= start_year and end_year <= self.last
 
 
 PERIODS = (
-    Group("Renaissance", 1400, 1600),
+    Group("Renaissance", 1400, 1599),
     Group("Baroque", 1600, 1750),
-    Group("Classical", 1750, 1820),
-    Group("Romantic", 1820, 1910),
+    Group("Classical", 1751, 1820),
+    Group("Romantic", 1821, 1910),
 )
 
 
@@ -62,7 +62,7 @@ def year_bands(candidates: Iterable[Candidate], band_years: int) -> list[Group]:
     if not starts:
         return []
     return [
-        Group(f"{start}-{start + band_years - 1}", start, start + band_years)
+        Group(f"{start}-{start + band_years - 1}", start, start + band_years - 1)
         for start in range(min(starts), max(starts) + 1, band_years)
     ]
 
