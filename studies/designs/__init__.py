@@ -72,7 +72,10 @@ clip that is the answer in one trial and a distractor in the next has a differen
 each; a worded option has no medium and no link.
 
 Analysis: every answer becomes one row of answer_table.response_table_for_study (see
-docs/analysis.md). A design decides the columns through its plan:
+docs/analysis.md), except a grouping board's (Trial.Type.GROUPING: its options are the items,
+each option's identity the item's true group; the answer is placements, scored by the
+adjusted Rand index), whose items are rows of studies/grouping_table.py. A design decides the
+columns through its plan:
 
     condition     TrialPlan.condition; every statistic is computed per condition, so a kind
                   with several conditions (e.g. 2-AFC and 4-AFC tests, or affect vs. style
