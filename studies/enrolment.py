@@ -6,6 +6,7 @@ the study row's lock, after releasing the places of sessions that no longer hold
 """
 
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from studies import flow
 from studies.assignment import choose_trials, counterbalanced_order
 from studies.errors import Conflict, InvalidInput, NotAllowed, StudyFull
 from studies.models import Assignment, Participant, Phase, Study, Trial
@@ -40,12 +42,15 @@ def participant_enroll(
     user_agent: str = "",
     browser_key: str = "",
     is_preview: bool = False,
+    welcome: "Welcome | None" = None,
 ) -> Participant:
     """Enrol a participant with a balanced, seeded trial list.
 
     A Prolific id is a credential: a known one resumes only from the browser that enrolled it
     (`browser_key`, e.g. a double-submitted consent form); anywhere else it is refused (the
     participant continues there with their resume code, participant_resume_with_code).
+    `welcome` holds what the welcome page asked with the consent (the questionnaire, the
+    instructions): stored with the participant, who then starts at the stage after them.
     """
     if not is_preview and study.status != Study.Status.LIVE:
         raise NotAllowed(_("This study is not open."))
@@ -65,12 +70,17 @@ def participant_enroll(
         browser_key=browser_key,
         is_preview=is_preview,
     )
+    trials = test_trials_of(study)  # read before the lock: trials never change once built
     try:
         with transaction.atomic():
-            # One enrolment at a time per study, so quotas are never overshot.
+            # One enrolment at a time per study, so quotas are never overshot; the lock is held
+            # for what must be counted under it (sessions released, raters per trial) and the
+            # inserts, nothing else.
             Study.objects.select_for_update().filter(pk=study.pk).first()
-            plan = assignment_plan_with_room(participant)
+            plan = assignment_plan_with_room(participant, trials)
             participant.trial_count = len(plan)
+            if welcome is not None:
+                participant_welcomed(participant, welcome)
             participant.save()
             Assignment.objects.bulk_create(
                 Assignment(participant=participant, **assignment) for assignment in plan
@@ -80,6 +90,26 @@ def participant_enroll(
         existing = Participant.objects.get(study=study, prolific_pid=prolific_pid)
         return participant_same_browser(existing, browser_key=browser_key)
     return participant
+
+
+@dataclass(frozen=True)
+class Welcome:
+    """The welcome page's answers besides the consent (validated by DemographicsForm)."""
+
+    gender: str
+    age_band: str
+    musical_level: str
+    instructions_read: bool = False
+
+
+def participant_welcomed(participant: Participant, welcome: Welcome) -> None:
+    """Fill in the questionnaire and move past it (and the instructions, if they were read)."""
+    participant.gender = welcome.gender
+    participant.age_band = welcome.age_band
+    participant.musical_level = welcome.musical_level
+    participant.stage = flow.stage_after_welcome(
+        participant, instructions_read=welcome.instructions_read
+    )
 
 
 EXTERNAL_ID_MAX_CHARS = 64  # Participant.prolific_pid and the others; Prolific's are 24
@@ -115,28 +145,36 @@ def already_started_message() -> str:
     )
 
 
-def assignment_plan_with_room(participant: Participant) -> list[dict]:
-    """The participant's plan after idle sessions gave their trials back; when the study is
-    full, sessions that never reached an answer in time give theirs back too."""
-    study = participant.study
-    participants_release_abandoned(study=study)
-    try:
-        return assignment_plan(participant)
-    except StudyFull:
-        if participant.is_preview or not participants_release_unstarted(study=study):
-            raise
-        return assignment_plan(participant)
-
-
-def assignment_plan(participant: Participant) -> list[dict]:
-    """Trials (least covered first), plus every catch trial, with counterbalanced options."""
-    study = participant.study
-    trials = {
+def test_trials_of(study: Study) -> dict[int, Trial]:
+    """The study's test trials with their options, in order, by id."""
+    return {
         trial.pk: trial
         for trial in Trial.objects.filter(phase__study=study, phase__kind=Phase.Kind.TEST)
         .order_by("phase__order", "order")
         .prefetch_related("options")
     }
+
+
+def assignment_plan_with_room(
+    participant: Participant, trials: dict[int, Trial] | None = None
+) -> list[dict]:
+    """The participant's plan after idle sessions gave their trials back; when the study is
+    full, sessions that never reached an answer in time give theirs back too."""
+    study = participant.study
+    trials = test_trials_of(study) if trials is None else trials
+    participants_release_abandoned(study=study)
+    try:
+        return assignment_plan(participant, trials)
+    except StudyFull:
+        if participant.is_preview or not participants_release_unstarted(study=study):
+            raise
+        return assignment_plan(participant, trials)
+
+
+def assignment_plan(participant: Participant, trials: dict[int, Trial] | None = None) -> list[dict]:
+    """Trials (least covered first), plus every catch trial, with counterbalanced options."""
+    study = participant.study
+    trials = test_trials_of(study) if trials is None else trials
     catch_ids = [pk for pk, trial in trials.items() if trial.is_catch]
     regular_ids = [pk for pk in trials if pk not in catch_ids]
     raters = {} if participant.is_preview else active_raters_per_trial(study)

@@ -42,6 +42,20 @@ def stage_after(participant: Participant, stage: str) -> str:
     return Stage.DONE
 
 
+def instructions_on_welcome_page(study) -> bool:
+    """The welcome page (consent, questionnaire) also shows the instructions when no screening
+    comes between the questionnaire and them."""
+    return not (study.headphone_check or study.colour_vision_check)
+
+
+def stage_after_welcome(participant: Participant, *, instructions_read: bool) -> str:
+    """Where a participant who answered the welcome page's questionnaire goes next."""
+    stage = stage_after(participant, Stage.DEMOGRAPHICS)
+    if stage == Stage.INSTRUCTIONS and instructions_read:
+        return stage_after(participant, Stage.INSTRUCTIONS)
+    return stage
+
+
 def progress_fraction(participant: Participant) -> float:
     """Share of the study done, for the progress bar: trials dominate the estimate."""
     pages_before_test = SEQUENCE.index(Stage.TEST)

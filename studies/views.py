@@ -93,14 +93,18 @@ def study_entry(request: HttpRequest, slug: str) -> HttpResponse:
     holder = selectors.participant_by_prolific_pid(study, external["prolific_pid"])
     if holder:
         return resume_elsewhere(request, holder, browser=browser)
-    form = ConsentForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = ConsentForm(request.POST if posted else None)
+    welcome_page = posted and request.POST.get("welcome") == "1"
+    about = DemographicsForm(request.POST if welcome_page else None)
+    if posted and form.is_valid() and (not welcome_page or about.is_valid()):
         try:
             participant = enrolment.participant_enroll(
                 study=study,
                 label=request.GET.get("label", "")[:100],
                 user_agent=request.headers.get("User-Agent", ""),
                 browser_key=browser,
+                welcome=welcome_answers(request, study, about) if welcome_page else None,
                 **external,
             )
         except StudyFull as error:
@@ -111,7 +115,25 @@ def study_entry(request: HttpRequest, slug: str) -> HttpResponse:
             return error_page(request, error)
         return continue_in_this_browser(request, participant)
     return render(
-        request, "participant/consent.html", {"study": study, "form": form, "external": external}
+        request,
+        "participant/consent.html",
+        {
+            "study": study,
+            "form": form,
+            "about": about,
+            "external": external,
+            "instructions_here": flow.instructions_on_welcome_page(study),
+        },
+    )
+
+
+def welcome_answers(request: HttpRequest, study: Study, about) -> enrolment.Welcome:
+    """What the welcome page sent with the consent: the questionnaire, and whether it showed
+    the instructions (only when no screening comes before them)."""
+    return enrolment.Welcome(
+        **about.cleaned_data,
+        instructions_read=request.POST.get("instructions_read") == "1"
+        and flow.instructions_on_welcome_page(study),
     )
 
 
