@@ -1,11 +1,12 @@
 """The items of a style-grouping study: dated works, their groups, the draw, the clips.
 
 Groups are the four style periods (PERIODS, first and last year both in the period: Baroque
-is 1600-1750, so Bach's 1703-1750 is Baroque) or, with `band_years`, bands of that many years. An item belongs to a group only when its whole dated span lies inside it
-(a work dated "1582-1643" by its composer's active years belongs to no period), so no item sits
-on a border. The draw is seeded and spreads each group over its creators (and, for an import,
-its media kinds) in turn, so a Baroque group is not four Bach chorales when Corelli and Handel
-are there too.
+is 1600-1750, so Bach's 1703-1750 is Baroque) or, with `band_years`, bands of that many
+years. An item belongs to a group only when its whole dated span lies inside it (a work dated
+"1582-1643" by its composer's active years belongs to no period), so no item sits on a
+border. The draw is seeded and spreads each group over its creators (and, for an import, its
+media kinds) in turn, so a Baroque group is not four Bach chorales when Corelli and Handel are
+there too.
 
 Scores and MIDI files become clips as every study renders music (modeling.render, General MIDI
 piano through TinySoundFont): `clip_seconds` of the work from the start of one of its clips
