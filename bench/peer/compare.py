@@ -183,6 +183,8 @@ def print_results(results: dict[str, list[tuple[Outcome, Integrity]]]) -> None:
                 f"{check.stored:>7}/{check.expected:<9}{check.lost:>5}{check.duplicated:>5}"
                 f"{record.server_errors():>5}{len(record.failures):>7}"
             )
+            if record.resent:
+                print(f"    requests sent again after a dropped connection: {record.resent}")
             for failure in record.failures[:3]:
                 print(f"    failure: {failure}")
     print("-" * len(header))

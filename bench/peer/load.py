@@ -32,6 +32,7 @@ class Record:
     statuses: dict[int, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     answers: int = 0
+    resent: int = 0  # requests sent again after a dropped connection
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def note(self, kind: str, seconds: float, status: int) -> None:
@@ -57,7 +58,16 @@ class Browser:
     def send(self, method: str, path: str, *, kind: str, **kwargs) -> requests.Response:
         url = path if path.startswith("http") else self.base_url + path
         started = time.perf_counter()
-        response = self.session.request(method, url, timeout=self.timeout_s, **kwargs)
+        try:
+            response = self.session.request(method, url, timeout=self.timeout_s, **kwargs)
+        except requests.ConnectionError:
+            # As browsers do: a request that failed on a kept-alive connection the server had
+            # closed (idle past its keepalive, a recycled worker) is sent once more on a new one.
+            # Safe for answers too: both servers store an answer once.
+            self.session.close()
+            with self.record.lock:
+                self.record.resent += 1
+            response = self.session.request(method, url, timeout=self.timeout_s, **kwargs)
         self.record.note(kind, time.perf_counter() - started, response.status_code)
         if response.status_code >= 400:
             raise Refused(f"{method} {path} gave {response.status_code}: {response.text[:160]!r}")

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from bench.enrolment_burst import welcome_fields
 from bench.participant_path import (
     PAGES_BEFORE_TEST,
     STAGE_DATA,
@@ -35,8 +36,9 @@ def answer_readings(choice: int, browser: Browser) -> dict:
 
 
 class SynlabSite:
-    """Synlab as a browser meets it: the consent page and the pages before the trials, then
-    each answer as the page's script sends it (JSON; the reply carries the next trial)."""
+    """Synlab as a browser meets it: the welcome page (consent, questionnaire, instructions in
+    one form) and the pages before the trials, then each answer as the page's script sends it
+    (JSON; the reply carries the next trial)."""
 
     name = "Synlab"
 
@@ -47,6 +49,7 @@ class SynlabSite:
     def enrol(self, browser: Browser) -> None:
         consent = browser.send("GET", f"/s/{self.slug}/", kind="enrol")
         form = {"consent": "on", "csrfmiddlewaretoken": form_csrf(consent.text)}
+        form.update(welcome_fields(consent.text))  # the questionnaire and instructions too
         enrolled = browser.send(
             "POST", f"/s/{self.slug}/", kind="enrol", data=form, allow_redirects=False
         )
