@@ -400,6 +400,7 @@
 
   window.addEventListener("pageshow", function (event) { if (event.persisted) { window.location.reload(); } });
 
+  if (!clips().length) { tell(data.msgSortOnly); }  // pictures only: nothing to play
   var shown = told ? maxGroups : Math.min(2, maxGroups);
   for (var number = 0; number < shown; number += 1) { addGroup(); }
   restore();
