@@ -115,6 +115,11 @@ def studies_report(*, studies: list[Study], fmt: str) -> RenderedReport:
         answers,
         title=f"Report across {len(studies)} studies",
         exclusions={labels[study.pk]: exclusion_rules_for(study) for study in studies},
+        groupings=[  # each study's boards its own condition
+            {**row, "condition": f"{labels[study.pk]}: {row['condition']}"}
+            for study in studies
+            for row in grouping_table_for_study(study)
+        ],
     )
     report.studies = [labels[study.pk] for study in studies]
     ids = "-".join(str(study.pk) for study in studies) if len(studies) <= 6 else "many"

@@ -63,3 +63,18 @@ def test_planted_sorters_are_told_apart_in_the_export_and_the_report():
 
     html = reports.study_report(study=study, fmt="html").body.decode()
     assert "Grouping (adjusted Rand index)" in html
+
+
+def test_a_report_across_studies_keeps_each_studys_boards_apart():
+    studies = [picture_board_study(n_groups=2, items_per_group=2) for _ in range(2)]
+    for study in studies:
+        for n in range(2):
+            bot = Bot(client=Client(), study_slug=study.slug)
+            choose = sorter(knows=True, seed=n)
+            bot.take_whole_study(
+                lambda index, html, bot=bot, choose=choose: choose(index, html, bot)
+            )
+    report = json.loads(reports.studies_report(studies=studies, fmt="json").body)
+    conditions = [row["condition"] for row in report["tables"]["grouping"]]
+    assert conditions == [f"Periods (#{study.pk}): grouping" for study in studies]
+    assert all(row["participants"] == 2 for row in report["tables"]["grouping"])
