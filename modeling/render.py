@@ -176,9 +176,7 @@ def melody_audio(
     so the platform encodes what participants hear).
     """
     midi = melody_to_midi(tokens, tempo_bpm=tempo_bpm, program=program)
-    return clip_files(
-        midi, length_s=2 * 4 * 60 / tempo_bpm, sample_rate=sample_rate, format=format
-    )
+    return clip_files(midi, length_s=2 * 4 * 60 / tempo_bpm, sample_rate=sample_rate, format=format)
 
 
 def clip_files(

@@ -1,14 +1,14 @@
 from django.contrib.admin.views.decorators import staff_member_required
 from django.urls import path
 
-from studies import admin_views, tool_views, views
+from studies import admin_views, answer_views, tool_views, views
 
 # Participant addresses carry tokens, slugs and media links made of URL-safe base64 letters
 # (the `slug` converter's alphabet); anything else is not found before any query runs.
 urlpatterns = [
     path("s/<slug:slug>/", views.study_entry, name="study-entry"),
     path("p/<slug:token>/", views.participant_page, name="participant-page"),
-    path("p/<slug:token>/answer", views.participant_answer, name="participant-answer"),
+    path("p/<slug:token>/answer", answer_views.participant_answer, name="participant-answer"),
     path("p/<slug:token>/m/<slug:signed>", views.participant_media, name="participant-media"),
     path("p/<slug:token>/c/<int:number>.png", views.colour_plate, name="colour-plate"),
     path(

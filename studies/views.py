@@ -1,17 +1,14 @@
 """Participant pages. Each view checks its input, calls one service or selector, and renders."""
 
 import hashlib
-import json
 import re
 import secrets
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -25,10 +22,18 @@ from studies import (
     selectors,
     services,
 )
+from studies.answer_views import record_answer
 from studies.errors import InvalidInput, ServiceError, StudyFull
 from studies.forms import ConsentForm, DemographicsForm
 from studies.grouping_answers import answer_form_for
 from studies.models import Participant, Study, Trial
+from studies.participant_http import (  # noqa: F401 - tool_views and admin_views use them too
+    found,
+    participant_or_404,
+    too_many_message,
+    too_many_page,
+    too_many_reply,
+)
 from studies.signing import stimulus_id_from_signed
 
 Stage = Participant.Stage
@@ -42,31 +47,6 @@ PROLIFIC_PARAMS = {
 
 def session_key(study: Study) -> str:
     return f"synlab.participant.{study.slug}"
-
-
-def found(value, message: str):
-    """What a selector found; nothing found is the friendly 404 page (templates/404.html)."""
-    if value is None:
-        raise Http404(message)
-    return value
-
-
-def participant_or_404(token: str) -> Participant:
-    return found(selectors.participant_by_token(token), "We could not find your session.")
-
-
-def too_many_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "participant/too_many.html", status=429)
-
-
-def too_many_reply(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"error": too_many_message()}, status=429)
-
-
-def too_many_message() -> str:
-    return _(
-        "Too many requests came from your network just now. Please wait a minute, then try again."
-    )
 
 
 @never_cache
@@ -342,32 +322,6 @@ def answer_submit(request, participant):
     return participant
 
 
-def record_answer(participant: Participant, data: dict) -> None:
-    if data.get("placements") is not None:
-        answering.grouping_record(
-            participant=participant,
-            trial_public_id=str(data["trial"]),
-            placements=data["placements"],
-            readings=answer_readings(data),
-            implausible=data["implausible"],
-        )
-        return
-    answering.response_record(
-        participant=participant,
-        trial_public_id=str(data["trial"]),
-        position=data["choice"],
-        rt_ms=data["rt_ms"],
-        audio_rt_ms=data["audio_rt_ms"],
-        plays=data["plays"] or 0,
-        heard_to_end=data["heard_to_end"],
-        fraction_heard=data["fraction_heard"],
-        pauses=data["pauses"] or 0,
-        hidden_while_playing=data["hidden_while_playing"],
-        client_sent_at=data["client_sent_at"],
-        implausible=data["implausible"],
-    )
-
-
 def done_page(request, participant):
     return render(request, "participant/done.html", page_context(participant))
 
@@ -428,104 +382,3 @@ def wav_response(data: bytes) -> HttpResponse:
     response = HttpResponse(data, content_type="audio/wav")
     response["Cache-Control"] = "private, max-age=3600"
     return response
-
-
-@never_cache
-@require_http_methods(["POST"])
-@ratelimit.limited("answer", refusal=too_many_reply)
-def participant_answer(request: HttpRequest, token: str) -> JsonResponse:
-    """The script's answer path: record the answer, reply with the next trial in one request.
-
-    The script sends JSON (CSRF token in its header), so nothing parses a multipart body. An
-    answer the one-statement path takes needs no further query while the worker's trial facts
-    are warm; anything else (a repeat, a refusal, an implausible reading to note) goes the
-    long way, which gives the same reply as before.
-    """
-    form = answer_form_for(answer_fields(request))
-    if not form.is_valid():
-        participant_or_404(token)
-        return JsonResponse({"error": form.refusal()}, status=400)
-    data = form.cleaned_data
-    taken = None
-    if not data["implausible"] and data.get("placements") is None:  # a grouping: the long way
-        taken = answering.answer_record_at_once(
-            token=token,
-            trial_public_id=str(data["trial"]),
-            position=data["choice"],
-            readings=answer_readings(data),
-        )
-    if taken is not None:
-        screen = selectors.trial_screen_of(
-            taken.participant, taken.participant.next_index, taken.upcoming
-        )
-        return next_trial_reply(taken.participant, screen)
-    return answer_reply_the_long_way(token, data)
-
-
-def answer_reply_the_long_way(token: str, data: dict) -> JsonResponse:
-    participant = participant_or_404(token)
-    try:
-        record_answer(participant, data)
-    except ServiceError as error:
-        return JsonResponse({"error": error.message}, status=error.status_code)
-    screen = (
-        selectors.trial_screen(participant, participant.next_index)
-        if participant.stage == Stage.TEST
-        else None
-    )
-    if screen is not None:
-        answering.assignment_mark_served(participant=participant, sequence=screen.index)
-    return next_trial_reply(participant, screen)
-
-
-def next_trial_reply(participant: Participant, screen) -> JsonResponse:
-    page = reverse("participant-page", args=[participant.token])
-    if screen is None:
-        return JsonResponse({"next": None, "redirect": page})
-    html = render_to_string("participant/trial_screen.html", {"screen": screen})
-    return JsonResponse(
-        {
-            "next": {**screen.as_json(), "html": html},
-            "progress_percent": round(100 * flow.progress_fraction(participant)),
-            "redirect": page,
-        }
-    )
-
-
-def answer_fields(request: HttpRequest) -> dict:
-    """The answer's fields: a JSON object of plain values (the script) or a posted form.
-
-    JSON values are turned into the strings a form would carry, so one form reads both; a body
-    that is not such an object reads as no fields (the form then says it could not be read)."""
-    if request.content_type != "application/json":
-        return request.POST
-    try:
-        sent = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    if not isinstance(sent, dict):
-        return {}
-    return {name: form_text(value) for name, value in sent.items() if is_plain(value)}
-
-
-def is_plain(value) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
-
-
-def form_text(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else ""
-    return "" if value is None else str(value)
-
-
-def answer_readings(data: dict) -> answering.Readings:
-    return answering.Readings(
-        rt_ms=data["rt_ms"],
-        audio_rt_ms=data["audio_rt_ms"],
-        plays=data["plays"] or 0,
-        heard_to_end=data["heard_to_end"],
-        fraction_heard=data["fraction_heard"],
-        pauses=data["pauses"] or 0,
-        hidden_while_playing=data["hidden_while_playing"],
-        client_sent_at=data["client_sent_at"],
-    )

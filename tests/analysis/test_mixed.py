@@ -112,15 +112,11 @@ def test_an_unchecked_statsmodels_version_falls_back_to_the_stock_model(monkeypa
     monkeypatch.setattr(mixed, "vectorised_elbo_supported", lambda: False)
     built = []
     original = mixed._build_model
-    monkeypatch.setattr(
-        mixed, "_build_model", lambda *a, **k: built.append(k) or original(*a, **k)
-    )
+    monkeypatch.setattr(mixed, "_build_model", lambda *a, **k: built.append(k) or original(*a, **k))
     rng = np.random.default_rng(3)
     person = np.repeat(np.arange(8), 20)
     item = np.tile(np.arange(20), 8)
     correct = (rng.random(160) < 0.7).astype(float)
-    fitted = mixed.fit_accuracy_model(
-        correct=correct, participant=person, item=item, chance=1 / 3
-    )
+    fitted = mixed.fit_accuracy_model(correct=correct, participant=person, item=item, chance=1 / 3)
     assert built == [{"vectorised": False}]
     assert 0.5 < fitted.accuracy_typical < 0.85

@@ -12,7 +12,7 @@ from analysis.spreadsheet import safe_cell, safe_table
 
 
 def test_formula_cells_get_an_apostrophe_and_numbers_stay_numbers():
-    hostile = ("=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\rx")
+    hostile = ('=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\rx")
     for text in hostile:
         assert safe_cell(text) == "'" + text
     assert safe_cell("P12") == "P12"
@@ -26,7 +26,7 @@ def test_formula_cells_get_an_apostrophe_and_numbers_stay_numbers():
 
 def test_a_hostile_condition_name_reaches_the_report_csv_neutralised():
     answers = simulate_answers(n_participants=6, n_trials=6, accuracy=0.7, seed=2)
-    answers["condition"] = "=HYPERLINK(\"http://evil\",\"x\")"
+    answers["condition"] = '=HYPERLINK("http://evil","x")'
     report = build_report(answers, title="t", n_bootstrap=50, mixed_model=False)
     with zipfile.ZipFile(io.BytesIO(render_csv_zip(report))) as archive:
         conditions = archive.read("conditions.csv").decode()
