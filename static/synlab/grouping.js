@@ -219,10 +219,10 @@
     state.furthest[clip.id] = Math.max(state.furthest[clip.id] || 0, Math.min(1, Math.max(0, share)));
   }
 
-  function notReady(rule) {
+  function notReady(rule) {  // item numbers in order, wherever the items now are on the board
     return clips().filter(function (clip) { return !rule[clip.id]; }).map(function (clip) {
-      return String(parseInt(clip.closest(".grouping-item").dataset.position, 10) + 1);
-    });
+      return parseInt(clip.closest(".grouping-item").dataset.position, 10) + 1;
+    }).sort(function (a, b) { return a - b; }).map(String);
   }
 
   // ----- the answer -----
@@ -233,7 +233,8 @@
   }
 
   function problem() {
-    var left = unsorted().map(function (item) { return String(parseInt(item.dataset.position, 10) + 1); });
+    var left = unsorted().map(function (item) { return parseInt(item.dataset.position, 10) + 1; })
+      .sort(function (a, b) { return a - b; }).map(String);
     if (left.length) { return fill(data.msgUnsorted, { items: left.join(", ") }); }
     var unheard = notReady(requireListen ? state.heard : state.played);
     if (unheard.length) { return fill(requireListen ? data.msgListenAll : data.msgPlayAll, { items: unheard.join(", ") }); }
