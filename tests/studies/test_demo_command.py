@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from studies.models import Study
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow, pytest.mark.once]
 
 
 @pytest.mark.parametrize("kind", ["affect_matching", "style_grouping"])

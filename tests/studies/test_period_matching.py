@@ -101,6 +101,7 @@ def generate(**params) -> tuple[Study, GenerationJob]:
     return study, GenerationJob.objects.get(pk=job.pk)
 
 
+@pytest.mark.once
 def test_a_study_from_the_offline_corpus_is_built_taken_exported_and_reported(client, researcher):
     study, job = generate()
     assert job.status == GenerationJob.Status.SUCCEEDED, job.problems

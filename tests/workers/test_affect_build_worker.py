@@ -12,7 +12,7 @@ from studies.reports import study_report
 from tests.studies.bots import Bot
 from tests.workers.conftest import wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.slow]
+pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.once]
 SMALL = {  # kind -> (parameters, condition, test trials, stages)
     "affect_matching": ({"n_pairs": 2, "items_per_class": 2}, "fit (yes/no)", 4, 2),
     "emotion_matching": ({"n_test_trials": 3, "items_per_class": 2}, "emotion (1 of 3)", 3, 1),

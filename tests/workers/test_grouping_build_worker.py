@@ -8,7 +8,7 @@ from studies.models import GenerationJob, Response, Study, Trial
 from tests.studies.bots import Bot
 from tests.workers.conftest import wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.slow]
+pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.once]
 
 
 def test_a_worker_builds_a_grouping_study_and_bots_sort_its_board(start_worker):

@@ -13,7 +13,7 @@ from studies.models import GenerationJob, Response, Study
 from tests.studies.bots import Bot
 from tests.workers.conftest import ROOT, wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.slow]
+pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.once]
 CHECKPOINT = ROOT / "modeling/weights/chronology_cpu_demo.pt"
 
 
