@@ -86,6 +86,7 @@ def test_a_worker_killed_mid_job_leaves_nothing_half_built_and_the_next_worker_f
     assert len(stored_files) == Stimulus.objects.filter(study=study).count(), "no orphaned files"
 
 
+@pytest.mark.once
 def test_a_worker_trains_a_tiny_musicvae_and_generates_a_synvae_study(start_worker):
     from studies import training
     from studies.models import ModelRun

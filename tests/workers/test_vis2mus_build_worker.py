@@ -14,7 +14,7 @@ from studies.reports import study_report
 from tests.studies.bots import Bot
 from tests.workers.conftest import wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.slow]
+pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.once]
 SMALL = {
     "vis2mus_brightness": {"n_anchors": 1},
     "vis2mus_contrast": {"n_anchors": 1, "strength": 0.8},

@@ -13,7 +13,7 @@ from PIL import Image
 from studies import tool
 from tests.workers.conftest import wait_for
 
-pytestmark = [pytest.mark.worker, pytest.mark.slow]
+pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.once]
 RENDER_URL = "/researcher/vis2mus-tool/render"
 
 
