@@ -24,7 +24,7 @@ from tests.studies.conftest import create_built_study
 pytestmark = [pytest.mark.django_db(transaction=True, reset_sequences=True), pytest.mark.slow]
 
 AT_LEAST_REQUESTS = 1000
-EXAMPLES_PER_OPERATION = 50
+EXAMPLES_PER_OPERATION = 35
 SEED = 20260511
 
 
