@@ -52,6 +52,24 @@ RESPONSE_COLUMNS = (
 )
 
 
+def participant_facts(study: Study) -> dict[int, dict]:
+    """What the exports say about each participant of the study, by id (one query)."""
+    return {
+        row["pk"]: row
+        for row in Participant.objects.filter(study=study).values(
+            "pk",
+            "gender",
+            "age_band",
+            "musical_level",
+            "prolific_pid",
+            "stage",
+            "flags",
+            completed=ExpressionWrapper(Q(completed_at__isnull=False), BooleanField()),
+            released=ExpressionWrapper(Q(released_at__isnull=False), BooleanField()),
+        )
+    }
+
+
 def response_table_for_study(study: Study, *, include_previews: bool = False) -> list[dict]:
     """One row per answer, in the documented analysis table format (see docs/analysis.md).
 
@@ -137,20 +155,7 @@ def export_context(study: Study) -> ExportContext:
         trial__phase__study=study, is_correct=True
     ).values_list("trial_id", "identity", "pk"):
         trials[trial_id] |= {"correct_identity": identity, "correct_option": option_id}
-    participants = {
-        row["pk"]: row
-        for row in Participant.objects.filter(study=study).values(
-            "pk",
-            "gender",
-            "age_band",
-            "musical_level",
-            "prolific_pid",
-            "stage",
-            "flags",
-            completed=ExpressionWrapper(Q(completed_at__isnull=False), BooleanField()),
-            released=ExpressionWrapper(Q(released_at__isnull=False), BooleanField()),
-        )
-    }
+    participants = participant_facts(study)
     failed_catch = dict(
         Response.objects.filter(participant__study=study, trial__is_catch=True, is_correct=False)
         .values_list("participant_id")

@@ -5,10 +5,10 @@ Grouping answers have no chosen option, so they stay out of the answers table
 this table instead (ARI, permutation tests). Read as plain values, like the answers table.
 """
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import F
 
-from studies.answer_table import finite_or_none, participant_status
-from studies.models import Participant, Response, Study, Trial, TrialOption
+from studies.answer_table import finite_or_none, participant_facts, participant_status
+from studies.models import Response, Study, Trial, TrialOption
 
 GROUPING_COLUMNS = (
     "participant",
@@ -102,18 +102,3 @@ def board_items(study: Study) -> dict[int, list[tuple[int, str, str]]]:
     ):
         boards.setdefault(trial_id, []).append((option_id, key or "", identity))
     return boards
-
-
-def participant_facts(study: Study) -> dict[int, dict]:
-    return {
-        row["pk"]: row
-        for row in Participant.objects.filter(study=study).values(
-            "pk",
-            "gender",
-            "age_band",
-            "musical_level",
-            "prolific_pid",
-            completed=ExpressionWrapper(Q(completed_at__isnull=False), BooleanField()),
-            released=ExpressionWrapper(Q(released_at__isnull=False), BooleanField()),
-        )
-    }
