@@ -4,7 +4,6 @@ or the page's form)."""
 import json
 
 from django.http import HttpRequest, JsonResponse
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -14,6 +13,7 @@ from studies.errors import ServiceError
 from studies.grouping_answers import answer_form_for
 from studies.models import Participant
 from studies.participant_http import participant_or_404, too_many_reply
+from studies.screen_markup import trial_screen_html
 
 Stage = Participant.Stage
 
@@ -70,7 +70,7 @@ def next_trial_reply(participant: Participant, screen) -> JsonResponse:
     page = reverse("participant-page", args=[participant.token])
     if screen is None:
         return JsonResponse({"next": None, "redirect": page})
-    html = render_to_string("participant/trial_screen.html", {"screen": screen})
+    html = trial_screen_html(screen)
     return JsonResponse(
         {
             "next": {**screen.as_json(), "html": html},

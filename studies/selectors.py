@@ -5,7 +5,7 @@ is a 404), or raises a domain error (studies.errors); it never answers HTTP itse
 """
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 
 from django.db.models import Count, Q, QuerySet
 
@@ -118,7 +118,16 @@ class TrialScreen:
         return [(picture, clip) for picture, clip in pairs]
 
     def as_json(self) -> dict:
-        return asdict(self)
+        return plain_values(self)
+
+
+def plain_values(value):
+    """A dataclass as dicts, lists and plain values (asdict, without its deep copies)."""
+    if is_dataclass(value):
+        return {item.name: plain_values(getattr(value, item.name)) for item in fields(value)}
+    if isinstance(value, tuple | list):
+        return [plain_values(item) for item in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -189,8 +198,13 @@ def screen_option(
             position=position,
             number=position + 1,
         )
+    stimulus = option.stimulus
     return ScreenOption(
-        **asdict(screen_stimulus(participant, option.stimulus, use=f"t{index}-o{position}")),
+        kind=stimulus.kind,
+        url=media_url(participant, stimulus, use=f"t{index}-o{position}"),
+        description=stimulus.description,
+        width=stimulus.width,
+        height=stimulus.height,
         position=position,
         number=position + 1,
     )
