@@ -34,6 +34,7 @@ from studies.participant_http import (  # noqa: F401 - tool_views and admin_view
     too_many_page,
     too_many_reply,
 )
+from studies.screen_markup import trial_screen_html
 from studies.signing import stimulus_id_from_signed
 
 Stage = Participant.Stage
@@ -310,7 +311,8 @@ def trial_page(request, participant):
     answering.assignment_mark_served(participant=participant, sequence=screen.index)
     grouping = screen.trial_type == Trial.Type.GROUPING
     template = "participant/grouping.html" if grouping else "participant/trial.html"
-    return render(request, template, page_context(participant, screen=screen))
+    context = page_context(participant, screen=screen, screen_html=trial_screen_html(screen))
+    return render(request, template, context)
 
 
 def answer_submit(request, participant):
