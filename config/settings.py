@@ -13,6 +13,10 @@ from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SYNLAB_VAR_DIR", str(BASE_DIR / "var")))
+if env_str("PYTEST_XDIST_WORKER", ""):
+    # ./synlab test runs the tests in two processes at once (pytest-xdist): each gets its own
+    # database file, media and embedded broker, and so do the workers and servers it starts.
+    VAR_DIR = VAR_DIR / env_str("PYTEST_XDIST_WORKER", "")
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = env_str("SECRET_KEY", "")
