@@ -168,12 +168,12 @@ def prepare_django(env: dict[str, str]) -> None:
     from django.db import connection
 
     django.setup()
-    from bench.urls import CREATE_PING_TABLE
+    from bench.urls import create_ping_table_sql
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
     with connection.cursor() as cursor:
-        cursor.execute(CREATE_PING_TABLE)
+        cursor.execute(create_ping_table_sql(connection.vendor))
 
 
 def build_study(*, trials: int, participants: int) -> tuple[str, int]:

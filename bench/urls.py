@@ -9,12 +9,17 @@ from django.views.decorators.http import require_http_methods
 from config.urls import urlpatterns as app_urlpatterns
 
 PING_TABLE = "bench_ping"
-CREATE_PING_TABLE = f"""
+PING_KEY = {"postgresql": "bigserial PRIMARY KEY", "sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT"}
+
+
+def create_ping_table_sql(vendor: str) -> str:
+    """The bare view's table, on PostgreSQL or SQLite (the peer bench runs on either)."""
+    return f"""
 CREATE TABLE IF NOT EXISTS {PING_TABLE} (
-    id bigserial PRIMARY KEY,
+    id {PING_KEY[vendor]},
     client integer NOT NULL,
     seq integer NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP
 )
 """
 

@@ -2,12 +2,14 @@
 
     .venv/bin/python -m bench.peer.compare [--participants 200] [--open-participants 500]
         [--trials 20] [--arrival-s 60] [--only synlab|otree] [--skip-closed|--skip-open]
+        [--database postgresql|sqlite]
 
 Each server runs as its docs recommend, one after the other on PostgreSQL (127.0.0.1, user
-postgres, no password): Synlab under gunicorn (config/gunicorn.conf.py, 2 x cores + 1 workers
-x 2 threads, DEBUG=0), oTree with `otree prodserver` (installed into its own virtual
-environment, by default /tmp/synlab-peer-otree-venv, from the package index on first use).
-Databases synlab_bench_peer and synlab_bench_otree are dropped and re-created.
+postgres, no password) or, with --database sqlite, each on its own new SQLite file: Synlab
+under gunicorn (config/gunicorn.conf.py, 2 x cores + 1 workers x 2 threads, DEBUG=0), oTree
+with `otree prodserver` (installed into its own virtual environment, by default
+/tmp/synlab-peer-otree-venv, from the package index on first use). PostgreSQL databases
+synlab_bench_peer and synlab_bench_otree are dropped and re-created.
 
 Loads (bench/peer/load.py): closed loop, every participant at once, enrolled first, then
 answering as fast as replies come; open loop, participants arriving evenly over --arrival-s,
@@ -35,6 +37,20 @@ from bench.peer.sites import OtreeServer, OtreeSite, SynlabSite  # noqa: E402
 
 SYNLAB_DB = "postgres://postgres@127.0.0.1:5432/synlab_bench_peer"
 OTREE_DB = "postgres://postgres@127.0.0.1:5432/synlab_bench_otree"
+
+
+def database_urls(args, work: Path) -> tuple[str, str | None]:
+    """(Synlab's, oTree's); oTree's None means its own default, db.sqlite3 in its project."""
+    if args.database == "sqlite":
+        return f"sqlite:///{work / 'synlab.sqlite3'}", None
+    return SYNLAB_DB, OTREE_DB
+
+
+def fresh_database(url: str) -> None:
+    if url.startswith("sqlite:"):
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    else:
+        synlab_bench.recreate_database(url)
 
 
 @dataclass(frozen=True)
@@ -71,17 +87,19 @@ def loads(args) -> list[Load]:
 
 def run_synlab(args, work: Path) -> list[tuple[Outcome, Integrity]]:
     workers = 2 * (os.cpu_count() or 1) + 1
-    config = synlab_bench.Config(database_url=SYNLAB_DB, workers=workers, threads=2)
+    database_url, _ = database_urls(args, work)
+    config = synlab_bench.Config(database_url=database_url, workers=workers, threads=2)
     port = synlab_bench.free_local_port()
     env = synlab_bench.bench_environment(config=config, var_dir=work / "synlab", port=port)
-    synlab_bench.recreate_database(SYNLAB_DB)
+    fresh_database(database_url)
     synlab_bench.prepare_django(env)
     everyone = sum(load.participants for load in loads(args))
     slug, trials = synlab_bench.build_study(trials=args.trials, participants=everyone)
     from django.db import connections
 
     connections.close_all()
-    print(f"Synlab: gunicorn {workers} workers x 2 threads, DEBUG=0, PostgreSQL; study /s/{slug}/")
+    database = "SQLite" if args.database == "sqlite" else "PostgreSQL"
+    print(f"Synlab: gunicorn {workers} workers x 2 threads, DEBUG=0, {database}; study /s/{slug}/")
     server = synlab_bench.start_gunicorn(env=env, log_path=work / "gunicorn.log")
     results = []
     try:
@@ -112,15 +130,18 @@ def synlab_answers(slug: str) -> tuple[int, int]:
 def run_otree(args, work: Path) -> list[tuple[Outcome, Integrity]]:
     otree = otree_environment(Path(args.otree_venv))
     project = write_project(work / "otree_project")
-    synlab_bench.recreate_database(OTREE_DB)
+    _, database_url = database_urls(args, work)
+    if database_url:
+        fresh_database(database_url)
     server = OtreeServer(
         otree=otree,
         project=project,
         port=synlab_bench.free_local_port(),
-        database_url=OTREE_DB,
+        database_url=database_url,
         trials=args.trials,
     )
-    print(f"oTree {otree_version(otree)}: otree prodserver (1 process), PostgreSQL")
+    database = "PostgreSQL" if database_url else "SQLite (its default db.sqlite3)"
+    print(f"oTree {otree_version(otree)}: otree prodserver (1 process), {database}")
     results = []
     server.start(work / "otree.log")
     try:
@@ -128,7 +149,7 @@ def run_otree(args, work: Path) -> list[tuple[Outcome, Integrity]]:
         for load in loads(args):
             join_url = server.create_session(load.participants)
             outcome = drive(OtreeSite(base_url=server.base_url, join_url=join_url), load)
-            stored = otree_answers()
+            stored = otree_answers(database_url, project)
             expected = load.participants * load.trials
             check = Integrity(expected, stored - stored_before, 0, outcome.record.answers)
             results.append((outcome, check))
@@ -146,15 +167,22 @@ def otree_version(otree: Path) -> str:
     return subprocess.run(probe, capture_output=True, text=True).stdout.strip()
 
 
-def otree_answers() -> int:
+def otree_answers(database_url: str | None, project: Path) -> int:
     """Rounds answered, from oTree's own table (one row per participant and round, so an
     answer cannot be stored twice there)."""
+    query = "SELECT count(*) FROM afc_player WHERE choice IS NOT NULL"
+    if database_url is None:
+        import sqlite3
+
+        connection = sqlite3.connect(project / "db.sqlite3")
+        try:
+            return connection.execute(query).fetchone()[0]
+        finally:
+            connection.close()
     import psycopg
 
-    with psycopg.connect(OTREE_DB) as connection:
-        return connection.execute(
-            "SELECT count(*) FROM afc_player WHERE choice IS NOT NULL"
-        ).fetchone()[0]
+    with psycopg.connect(database_url) as connection:
+        return connection.execute(query).fetchone()[0]
 
 
 def print_results(results: dict[str, list[tuple[Outcome, Integrity]]]) -> None:
@@ -218,6 +246,7 @@ def parse_args(argv):
     parser.add_argument("--skip-closed", action="store_true")
     parser.add_argument("--skip-open", action="store_true")
     parser.add_argument("--otree-venv", default="/tmp/synlab-peer-otree-venv")
+    parser.add_argument("--database", choices=["postgresql", "sqlite"], default="postgresql")
     return parser.parse_args(argv)
 
 

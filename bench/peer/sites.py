@@ -114,14 +114,18 @@ class OtreeSite:
 class OtreeServer:
     """`otree prodserver` (one process, as its docs recommend) on 127.0.0.1."""
 
-    def __init__(self, *, otree: Path, project: Path, port: int, database_url: str, trials: int):
+    def __init__(
+        self, *, otree: Path, project: Path, port: int, database_url: str | None, trials: int
+    ):
+        """database_url None: oTree's default, SQLite (db.sqlite3 in the project folder)."""
         self.otree, self.project, self.port = otree, project, port
         self.base_url = f"http://127.0.0.1:{port}"
         self.rest_key = secrets.token_urlsafe(16)
+        inherited = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         self.env = {
-            **os.environ,
+            **inherited,
             "PATH": f"{otree.parent}:{os.environ.get('PATH', '')}",
-            "DATABASE_URL": database_url,
+            **({"DATABASE_URL": database_url} if database_url else {}),
             "OTREE_PRODUCTION": "1",
             "OTREE_ADMIN_PASSWORD": secrets.token_urlsafe(16),
             "OTREE_REST_KEY": self.rest_key,
