@@ -234,14 +234,22 @@ class StudyAdmin(StudyDownloadActions, admin.ModelAdmin):
         return format_html(
             '<a class="button" href="{}">Preview as participant</a> '
             '<a class="button" href="{}">Answers CSV</a> '
-            '<a class="button" href="{}">Answers JSON</a> {} '
+            '<a class="button" href="{}">Answers JSON</a> {}{} '
             '<a class="button" href="{}">Power planner</a>',
             preview,
             csv_url,
             json_url,
+            self.groupings_link(study),
             reports,
             reverse("power-planner"),
         )
+
+    def groupings_link(self, study):
+        """The boards' answers have their own CSV (one row per item); JSON holds both tables."""
+        if not selectors.study_has_grouping_boards(study):
+            return ""
+        url = reverse("study-groupings-export", args=[study.pk])
+        return format_html('<a class="button" href="{}">Groupings CSV</a> ', url)
 
     @admin.display(description="Build problems")
     def build_problems_list(self, study):

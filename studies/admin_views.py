@@ -3,7 +3,7 @@
 from django.http import FileResponse, Http404
 
 from studies import selectors
-from studies.exports import download_response
+from studies.exports import download_groupings, download_response
 from studies.models import Stimulus
 from studies.views import found
 
@@ -12,6 +12,11 @@ def responses_export(request, pk: int, extension: str):
     if extension not in ("csv", "json"):
         raise Http404("Unknown export format.")
     return download_response(found(selectors.study_by_pk(pk), "No such study."), extension)
+
+
+def groupings_export(request, pk: int):
+    """The grouping boards' answers, one row per item (the answers CSV has no board rows)."""
+    return download_groupings(found(selectors.study_by_pk(pk), "No such study."))
 
 
 def stimulus_file(request, pk: int):

@@ -17,6 +17,7 @@ from rest_framework.views import exception_handler
 from studies import answer_table, exports, generation, selectors, services
 from studies.designs import DESIGN_MODULES
 from studies.errors import ServiceError
+from studies.grouping_table import grouping_table_for_study
 from studies.models import GenerationJob, Participant, Stimulus, Study
 from studies.permissions import IsResearcher
 
@@ -232,3 +233,12 @@ class StudyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if request.query_params.get("as") == "csv":
             return exports.download_response(study, "csv")
         return ApiResponse(answer_table.response_table_for_study(study))
+
+    @extend_schema(responses={200: {"type": "array", "items": {"type": "object"}}})
+    @action(detail=True, methods=["get"])
+    def groupings(self, request, pk=None):
+        """Grouping boards' answers, one row per item, as JSON rows; `?as=csv` gives CSV."""
+        study = self.get_object()
+        if request.query_params.get("as") == "csv":
+            return exports.download_groupings(study)
+        return ApiResponse(grouping_table_for_study(study))

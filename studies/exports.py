@@ -24,7 +24,7 @@ from studies.answer_table import (
     response_table_for_study,
     study_labels,
 )
-from studies.grouping_table import grouping_table_for_study
+from studies.grouping_table import GROUPING_COLUMNS, grouping_table_for_study
 from studies.models import Study
 
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
@@ -48,6 +48,17 @@ def responses_json(study: Study) -> str:
     if groupings := grouping_table_for_study(study):
         data["groupings"] = groupings
     return as_json(data)
+
+
+def groupings_csv(study: Study) -> str:
+    """The grouping table (one row per item of every board answered) as CSV."""
+    return rows_csv(grouping_table_for_study(study), GROUPING_COLUMNS)
+
+
+def download_groupings(study: Study) -> HttpResponse:
+    return attachment(
+        groupings_csv(study), CONTENT_TYPES["csv"], f"synlab-study-{study.pk}-groupings.csv"
+    )
 
 
 def combined_csv(studies: Sequence[Study]) -> str:

@@ -275,6 +275,10 @@ def study_has_preview(study: Study) -> bool:
     return Trial.objects.filter(phase__study=study, phase__kind=Phase.Kind.PREVIEW).exists()
 
 
+def study_has_grouping_boards(study: Study) -> bool:
+    return Trial.objects.filter(phase__study=study, trial_type=Trial.Type.GROUPING).exists()
+
+
 def stimulus_for_participant(participant: Participant, stimulus_id: int) -> Stimulus | None:
     """Only stimuli of the participant's own study are ever served to them."""
     return Stimulus.objects.filter(pk=stimulus_id, study_id=participant.study_id).first()

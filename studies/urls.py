@@ -53,6 +53,11 @@ urlpatterns = [
         name="study-responses-export",
     ),
     path(
+        "researcher/studies/<int:pk>/groupings.csv",
+        staff_member_required(admin_views.groupings_export),
+        name="study-groupings-export",
+    ),
+    path(
         "researcher/studies/<int:pk>/report.<str:fmt>",
         staff_member_required(admin_views.study_report),
         name="study-report",

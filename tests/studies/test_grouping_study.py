@@ -1,10 +1,13 @@
 """Scripted participants complete a grouping study; the export and the report read their boards."""
 
+import csv
+import io
 import json
 import random
 
 import pytest
 from django.test import Client
+from rest_framework.test import APIClient
 
 from studies import exports, reports
 from studies.answer_table import response_table_for_study
@@ -63,6 +66,42 @@ def test_planted_sorters_are_told_apart_in_the_export_and_the_report():
 
     html = reports.study_report(study=study, fmt="html").body.decode()
     assert "Grouping (adjusted Rand index)" in html
+
+
+def test_a_researcher_downloads_the_boards_as_csv_from_the_admin_and_the_api(researcher):
+    study = picture_board_study(per_period=6, n_groups=3, items_per_group=3, n_trials=1)
+    bot = Bot(
+        client=Client(), study_slug=study.slug, query="?PROLIFIC_PID=p1&STUDY_ID=s&SESSION_ID=x"
+    )
+    choose = sorter(knows=True, seed=1)
+    bot.take_whole_study(lambda index, html: choose(index, html, bot), listen=True)
+
+    staff = Client()
+    staff.force_login(researcher)
+    page = staff.get(f"/admin/studies/study/{study.pk}/change/").content.decode()
+    assert "Groupings CSV" in page
+    download = staff.get(f"/researcher/studies/{study.pk}/groupings.csv")
+    assert download.status_code == 200 and download["Content-Type"].startswith("text/csv")
+    assert "groupings.csv" in download["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(download.content.decode())))
+    assert len(rows) == 9 and list(rows[0]) == list(GROUPING_COLUMNS)
+    assert all(row["placed_group"] and row["is_perfect"] == "True" for row in rows)
+    assert {row["participant"] for row in rows} == {"P" + str(Participant.objects.get().pk)}
+
+    api = APIClient()
+    api.force_authenticate(researcher)
+    assert api.get(f"/api/studies/{study.pk}/groupings/").json() == grouping_table_for_study(study)
+    as_csv = api.get(f"/api/studies/{study.pk}/groupings/", {"as": "csv"})
+    assert as_csv.content == download.content
+
+
+def test_a_study_without_boards_offers_no_groupings_download(researcher, live_study):
+    staff = Client()
+    staff.force_login(researcher)
+    page = staff.get(f"/admin/studies/study/{live_study.pk}/change/").content.decode()
+    assert "Answers CSV" in page and "Groupings CSV" not in page
+    download = staff.get(f"/researcher/studies/{live_study.pk}/groupings.csv")
+    assert download.content.decode().strip() == ",".join(GROUPING_COLUMNS)
 
 
 def test_a_report_across_studies_keeps_each_studys_boards_apart():
