@@ -13,7 +13,10 @@ from analysis.report_text import (
     COLLAPSED_TABLES,
     CONDITION_HEADINGS,
     CONDITIONS_NOTE,
+    GROUPING_NOTE,
+    SIGNAL_DETECTION_NOTE,
     TABLE_TITLES,
+    YEAR_GAP_NOTE,
     condition_cells,
     exclusion_rows,
     format_number,
@@ -146,14 +149,6 @@ def _signal_detection_section(report: Report) -> str:
     )
 
 
-SIGNAL_DETECTION_NOTE = (
-    "Hits: 'yes' where the answer is yes; false alarms: 'yes' where it is no. Rates with the "
-    "log-linear correction (+0.5 to hits and false alarms, +1 to trial counts). d' = 0 is "
-    "chance; c > 0 leans to 'no', c < 0 to 'yes'. pooled_p: one-sided z-test of the pooled "
-    "d' > 0; participant_p: one-sided t-test of the participants' mean d' > 0."
-)
-
-
 def _year_gap_section(report: Report) -> str:
     """Accuracy against the year gap of period matching conditions (analysis.year_gap)."""
     bands = report.tables.get("year_gap_bands")
@@ -173,14 +168,6 @@ def _year_gap_section(report: Report) -> str:
     )
 
 
-YEAR_GAP_NOTE = (
-    "The gap is the years between the prompt and the nearest distractor (the middle of the "
-    "trial's band). slope_per_100y: change in the log-odds of a right answer per 100 years of "
-    "gap (> 0: farther distractors are easier), with its interval and two-sided p; "
-    "odds_ratio_per_100y = exp(slope)."
-)
-
-
 def _grouping_section(report: Report) -> str:
     """Grouping boards: ARI per condition and per participant, with permutation p-values."""
     conditions = report.tables.get("grouping")
@@ -191,14 +178,6 @@ def _grouping_section(report: Report) -> str:
         f"<p class='meta'>{_e(GROUPING_NOTE)}</p>"
         f"{_table_html(conditions)}{_table_html(report.tables['grouping_participants'])}"
     )
-
-
-GROUPING_NOTE = (
-    "mean_ari: the mean over participants of each one's mean adjusted Rand index against the "
-    "true groups (1: the true grouping, 0: what random sorting gives on average). "
-    "p_permutation: how often shuffled true labels give a mean as high (pooled; per "
-    "participant in the second table). perfect: answers that rebuilt the true groups exactly."
-)
 
 
 def _tests_section(report: Report) -> str:

@@ -1,8 +1,9 @@
 """The PDF report: the HTML report's sections, in its order, on A4 pages (analysis.pdf_layout).
 
 Table 1 at the top when there is more than one condition, then the summary, notes, exclusions
-and results as tables, the tests used, every figure with its title, legend and caption, and
-the breakdown tables. The long tables (participants, choices, and trials past
+and results as tables, the sections some designs add (d' of yes/no conditions, accuracy by year
+gap, grouping boards' adjusted Rand index), the tests used, every figure with its title, legend
+and caption, and the breakdown tables. The long tables (participants, choices, and trials past
 LONG_TABLE_ROWS rows) are in the CSV tables instead, as the HTML report folds them away.
 Matplotlib only: no system library (no cairo, no LaTeX).
 """
@@ -21,7 +22,10 @@ from analysis.report_text import (
     COLLAPSED_TABLES,
     CONDITION_HEADINGS,
     CONDITIONS_NOTE,
+    GROUPING_NOTE,
+    SIGNAL_DETECTION_NOTE,
     TABLE_TITLES,
+    YEAR_GAP_NOTE,
     condition_cells,
     exclusion_rows,
     format_number,
@@ -90,8 +94,53 @@ def _results(flow: PageFlow, report: Report) -> None:
         flow.table(CONDITION_HEADINGS, [condition_cells(c) for c in report.conditions])
     else:
         flow.paragraph("No condition could be analysed.")
+    _design_sections(flow, report)
     flow.heading("Tests used")
     flow.bullets([(line, BODY) for line in report.tests_used])
+
+
+def _design_sections(flow: PageFlow, report: Report) -> None:
+    """What some designs add, as in the HTML report: d' and c of yes/no conditions, accuracy
+    by year gap (period matching), the adjusted Rand index of grouping boards."""
+    tables = report.tables
+    if _has_rows(tables.get("signal_detection")):
+        flow.heading("Signal detection (yes/no conditions)")
+        flow.paragraph(SIGNAL_DETECTION_NOTE, SMALL)
+        _table_or_pointer(flow, report, "signal_detection")
+        _table_or_pointer(flow, report, "signal_detection_participants")
+    if _has_rows(tables.get("year_gap_bands")):
+        from analysis.plot_year_gap import year_gap_figure
+
+        flow.heading("Accuracy by year gap (period matching)")
+        flow.paragraph(YEAR_GAP_NOTE, SMALL)
+        _table_or_pointer(flow, report, "year_gap")
+        _table_or_pointer(flow, report, "year_gap_bands")
+        chance = {c.condition: c.chance for c in report.conditions}
+        level = 1 - report.alpha
+        flow.figure(
+            year_gap_figure(
+                tables["year_gap_bands"], tables["year_gap"], chance=chance, level=level
+            )
+        )
+    if _has_rows(tables.get("grouping")):
+        flow.heading("Grouping (adjusted Rand index)")
+        flow.paragraph(GROUPING_NOTE, SMALL)
+        _table_or_pointer(flow, report, "grouping")
+        _table_or_pointer(flow, report, "grouping_participants")
+
+
+def _has_rows(table) -> bool:
+    return table is not None and len(table) > 0
+
+
+def _table_or_pointer(flow: PageFlow, report: Report, name: str) -> None:
+    """The table, or where to find it when it is longer than a page or two."""
+    table = report.tables[name]
+    if len(table) > LONG_TABLE_ROWS:
+        flow.paragraph(f"{len(table)} rows: in the CSV tables ({name}.csv).", SMALL)
+        return
+    headings, rows = formatted_table(table)
+    flow.table(headings, rows)
 
 
 def _figures(flow: PageFlow, figures: list[ReportFigure]) -> None:

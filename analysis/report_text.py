@@ -23,6 +23,28 @@ TABLE_TITLES = {
 }
 COLLAPSED_TABLES = frozenset({"choices", "participants", "trials"})
 
+# The sections some designs add, in the HTML and the PDF report alike.
+SIGNAL_DETECTION_NOTE = (
+    "Hits: 'yes' where the answer is yes; false alarms: 'yes' where it is no. Rates with the "
+    "log-linear correction (+0.5 to hits and false alarms, +1 to trial counts). d' = 0 is "
+    "chance; c > 0 leans to 'no', c < 0 to 'yes'. pooled_p: one-sided z-test of the pooled "
+    "d' > 0; participant_p: one-sided t-test of the participants' mean d' > 0."
+)
+
+YEAR_GAP_NOTE = (
+    "The gap is the years between the prompt and the nearest distractor (the middle of the "
+    "trial's band). slope_per_100y: change in the log-odds of a right answer per 100 years of "
+    "gap (> 0: farther distractors are easier), with its interval and two-sided p; "
+    "odds_ratio_per_100y = exp(slope)."
+)
+
+GROUPING_NOTE = (
+    "mean_ari: the mean over participants of each one's mean adjusted Rand index against the "
+    "true groups (1: the true grouping, 0: what random sorting gives on average). "
+    "p_permutation: how often shuffled true labels give a mean as high (pooled; per "
+    "participant in the second table). perfect: answers that rebuilt the true groups exactly."
+)
+
 CONDITION_HEADINGS = [
     "condition",
     "k",

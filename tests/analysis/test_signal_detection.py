@@ -7,11 +7,13 @@ import pytest
 
 from analysis import build_report
 from analysis.html_report import render_html
+from analysis.pdf_report import render_pdf
 from analysis.signal_detection import (
     condition_signal_detection,
     d_prime_and_criterion,
     participant_signal_detection,
 )
+from tests.analysis.pdf_reading import pdf_pages
 
 Z_07 = 0.5244005127080407  # z(0.7)
 Z_09 = 1.2815515655446004  # z(0.9)
@@ -130,6 +132,9 @@ def test_the_report_has_d_prime_only_for_yes_no_conditions():
     html = render_html(report, figures=[])
     assert "Signal detection (yes/no conditions)" in html
     assert "1.049" in html or "1.05" in html
+    pdf = "\n".join(page.text for page in pdf_pages(render_pdf(report, figures=[])))
+    assert "Signal detection (yes/no conditions)" in pdf and "d_prime" in pdf
+    assert "fit (yes/no)" in pdf and ("1.049" in pdf or "1.05" in pdf)
 
 
 def test_a_report_without_yes_no_conditions_has_no_signal_detection():
