@@ -46,6 +46,11 @@ def pdf_pages(data: bytes) -> list[PdfPage]:
     return pages
 
 
+def pdf_text(data: bytes) -> str:
+    """Every page's text layer, in page order."""
+    return "\n".join(page.text for page in pdf_pages(data))
+
+
 def page_order(objects: dict[int, bytes]) -> list[int]:
     """Page object numbers in reading order, walking /Kids from the root /Pages node."""
     kinds = {n: re.search(rb"/Type\s*/(Pages|Page)\b", body) for n, body in objects.items()}

@@ -15,7 +15,7 @@ from matplotlib.text import Text
 from analysis import build_report, render_html, render_pdf, report_figures, simulate_answers
 from analysis.plots import participant_histogram
 from analysis.report_text import TABLE_TITLES
-from tests.analysis.pdf_reading import pdf_pages
+from tests.analysis.pdf_reading import pdf_pages, pdf_text
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_every_page_is_a4_and_page_one_opens_with_table_one(two_tests):
 
 def test_the_text_layer_holds_every_section_table_heading_figure_and_caption(two_tests):
     report, figures, pdf = two_tests
-    text = "\n".join(page.text for page in pdf_pages(pdf))
+    text = pdf_text(pdf)
     flowing = words(text)
     for section in ("Summary", "Notes", "Exclusions", "Results per condition", "Tests used"):
         assert f"\n{section}\n" in text
@@ -128,7 +128,7 @@ def test_rendering_prints_no_warning_and_draws_names_as_written(caplog):
         pdf = render_pdf(report, figures=figures)
     assert [str(w.message) for w in caught] == []
     assert [r.getMessage() for r in caplog.records if r.name.startswith("matplotlib")] == []
-    assert "price $5 vs $6" in "\n".join(page.text for page in pdf_pages(pdf))
+    assert "price $5 vs $6" in pdf_text(pdf)
 
 
 def test_long_tables_continue_on_the_next_page_under_their_header():

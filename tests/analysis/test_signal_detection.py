@@ -13,7 +13,7 @@ from analysis.signal_detection import (
     d_prime_and_criterion,
     participant_signal_detection,
 )
-from tests.analysis.pdf_reading import pdf_pages
+from tests.analysis.pdf_reading import pdf_text
 
 Z_07 = 0.5244005127080407  # z(0.7)
 Z_09 = 1.2815515655446004  # z(0.9)
@@ -132,7 +132,7 @@ def test_the_report_has_d_prime_only_for_yes_no_conditions():
     html = render_html(report, figures=[])
     assert "Signal detection (yes/no conditions)" in html
     assert "1.049" in html or "1.05" in html
-    pdf = "\n".join(page.text for page in pdf_pages(render_pdf(report, figures=[])))
+    pdf = pdf_text(render_pdf(report, figures=[]))
     assert "Signal detection (yes/no conditions)" in pdf and "d_prime" in pdf
     assert "fit (yes/no)" in pdf and ("1.049" in pdf or "1.05" in pdf)
 

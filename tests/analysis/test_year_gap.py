@@ -18,7 +18,7 @@ from analysis.year_gap import (
     gap_of_class,
     year_gap_analysis,
 )
-from tests.analysis.pdf_reading import pdf_pages
+from tests.analysis.pdf_reading import pdf_text
 
 
 @pytest.mark.parametrize(
@@ -153,7 +153,7 @@ def test_the_report_carries_the_year_gap_fit_its_table_and_a_section():
     assert "Accuracy by year gap" in html and "1.386" in html
     assert any(line.startswith("Year gap") for line in report.tests_used)
     assert '<img alt="Accuracy by year gap" src="data:image/png;base64,' in html
-    pdf = "\n".join(page.text for page in pdf_pages(render_pdf(report, figures=[])))
+    pdf = pdf_text(render_pdf(report, figures=[]))
     assert pdf.count("Accuracy by year gap") >= 2  # the section's heading and its figure's title
     assert "slope_per_100y" in pdf and "1.386" in pdf and "gap 100-149 years" in pdf
 
@@ -163,5 +163,5 @@ def test_a_report_without_gaps_has_no_year_gap_section():
     report = build_report(table, mixed_model=False, n_bootstrap=50)
     assert "year_gap" not in report.tables and "year_gap_bands" not in report.tables
     assert "Accuracy by year gap" not in render_html(report)
-    pdf = "\n".join(page.text for page in pdf_pages(render_pdf(report, figures=[])))
+    pdf = pdf_text(render_pdf(report, figures=[]))
     assert "Accuracy by year gap" not in pdf and "Grouping (adjusted Rand index)" not in pdf

@@ -13,7 +13,7 @@ from studies import exports, reports
 from studies.answer_table import response_table_for_study
 from studies.grouping_table import GROUPING_COLUMNS, grouping_table_for_study
 from studies.models import Participant
-from tests.analysis.pdf_reading import pdf_pages
+from tests.analysis.pdf_reading import pdf_text
 from tests.studies.bots import Bot
 from tests.studies.grouping_fixtures import picture_board_study
 
@@ -67,9 +67,8 @@ def test_planted_sorters_are_told_apart_in_the_export_and_the_report():
 
     html = reports.study_report(study=study, fmt="html").body.decode()
     assert "Grouping (adjusted Rand index)" in html
-    pdf = pdf_pages(reports.study_report(study=study, fmt="pdf").body)
-    pdf_text = "\n".join(page.text for page in pdf)
-    assert "Grouping (adjusted Rand index)" in pdf_text and "mean_ari" in pdf_text
+    pdf = pdf_text(reports.study_report(study=study, fmt="pdf").body)
+    assert "Grouping (adjusted Rand index)" in pdf and "mean_ari" in pdf
 
 
 def test_a_researcher_downloads_the_boards_as_csv_from_the_admin_and_the_api(researcher):
