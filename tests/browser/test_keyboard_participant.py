@@ -100,6 +100,8 @@ def reach_first_trial(page, url: str) -> None:
     page.click("button[type=submit]")
     page.click("button[type=submit]")
     page.wait_for_selector("text=Task 1 of 9")
+    # The heading is on screen before the page script has run; a key pressed then is lost.
+    page.wait_for_load_state("load")
 
 
 def test_a_browser_without_web_audio_plays_the_clips_and_sends_the_page_clock_only(
