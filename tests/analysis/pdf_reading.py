@@ -15,7 +15,8 @@ from dataclasses import dataclass
 A4_POINTS = (595.28, 841.89)  # 210 x 297 mm
 
 OBJECT = re.compile(rb"(\d+) 0 obj\s*(.*?)\s*endobj", re.S)
-STREAM = re.compile(rb"stream\r?\n(.*?)\r?\nendstream", re.S)
+# matplotlib ends a stream's data with "\nendstream"; the data's own last byte may be "\r"
+STREAM = re.compile(rb"stream\r?\n(.*?)\nendstream", re.S)
 REFERENCE = re.compile(rb"(\d+) 0 R")
 TEXT_BLOCK = re.compile(rb"BT(.*?)ET", re.S)
 SHOWN = re.compile(rb"(\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>|\[(?:[^\]\\]|\\.)*\])\s*(?:Tj|TJ|'|\")")
@@ -77,7 +78,8 @@ def kids_of(body: bytes) -> list[int]:
 
 def content_stream(body: bytes) -> bytes:
     raw = STREAM.search(body).group(1)
-    return zlib.decompress(raw) if b"/FlateDecode" in body else raw
+    # decompressobj stops at the end of the compressed data (a writer's "\r" after it is left)
+    return zlib.decompressobj().decompress(raw) if b"/FlateDecode" in body else raw
 
 
 def shown_text(stream: bytes) -> str:
